@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+// GenerativeWorkbook: deep generative models taught by running them (see README.md).
+// Layout and the rules behind it: one target per box of the data flow
+// Data/ -> Datasets -> Models (built from Tensors) -> Chapters -> Figures/.
+import PackageDescription
+
+let package = Package(
+    name: "GenerativeWorkbook",
+    products: [
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .executable(name: "workbook", targets: ["workbook-runner"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The didactic tensor library: n-d arrays, reverse-mode autodiff, layers, optimisers.
+        .target(name: "Tensors"),
+        // What every chapter shares: flags, progress line, results table, timing.
+        .target(
+            name: "Workbook",
+            dependencies: [
+                "Tensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        // `swift run -c release workbook`: runs the chapters in lecture order.
+        .executableTarget(
+            name: "workbook-runner",
+            dependencies: [
+                "Workbook",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Chapters/Workbook"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "WorkbookTests", dependencies: ["Workbook"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,185 @@
+// Reverse-mode automatic differentiation on a tape.
+//
+// While `valueAndGradient` runs a function, every op whose inputs depend on the watched tensors
+// appends one record to the tape: the output's shape and a backward rule (a closure written right
+// under the op's forward code) that maps the gradient of the output to the gradients of the
+// inputs. Records are appended in creation order, so the tape is already topologically sorted:
+// backward is one loop over the records in reverse, never a recursive graph walk (an unrolled
+// 784-step LSTM would blow the stack). Gradients are accumulated (`+=`), never assigned, so a
+// tensor used twice gets both contributions, and a gradient arriving for a broadcast operand is
+// summed back to the operand's shape in one place, `accumulate`. After backward the tape is
+// dropped, and with it every intermediate tensor the closures kept alive: memory stays flat over
+// a long training run.
+
+/// Where a tensor sits on a tape: which tape (so a tensor from an earlier step is a constant to a
+/// later one) and which record.
+struct TapeNode {
+    let tape: ObjectIdentifier
+    let index: Int
+}
+
+/// One tape per gradient computation, then dropped.
+final class Tape<Scalar: TensorScalar> {
+    struct Record {
+        let op: String
+        let shape: [Int]
+        /// The tape positions of the inputs whose gradients `backward` returns, in order.
+        let inputs: [Int?]
+        let inputShapes: [[Int]]
+        /// Gradient of the output -> gradient of each input (nil where none flows).
+        let backward: ((Tensor<Scalar>) -> [Tensor<Scalar>?])?
+    }
+    var records: [Record] = []
+
+    /// The tape that ops record on right now, if any. One at a time; ops run on one thread (the
+    /// kernels may use threads inside an op).
+    static var current: AnyObject? {
+        get { _currentTape }
+        set { _currentTape = newValue }
+    }
+
+    var id: ObjectIdentifier { ObjectIdentifier(self) }
+
+    /// Puts a leaf (a watched input or parameter) on the tape.
+    func watch(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+        var y = x
+        y.node = TapeNode(tape: id, index: records.count)
+        records.append(Record(op: "input", shape: x.shape, inputs: [], inputShapes: [], backward: nil))
+        return y
+    }
+
+    /// Runs every backward rule in reverse creation order, starting from d(output)/d(output) = 1,
+    /// and returns the gradient of `output` with respect to every record (nil where none arrived).
+    func backward(from output: Tensor<Scalar>) -> [Tensor<Scalar>?] {
+        precondition(output.count == 1, "gradients are taken of a scalar loss, got shape \(output.shape)")
+        var grads = [Tensor<Scalar>?](repeating: nil, count: records.count)
+        guard let node = output.node, node.tape == id else { return grads }
+        grads[node.index] = Tensor(shape: output.shape, repeating: 1)
+        // Backward rules are written with ordinary tensor ops; they must not record themselves.
+        let saved = Tape.current
+        Tape.current = nil
+        defer { Tape.current = saved }
+        for index in stride(from: node.index, through: 0, by: -1) {
+            guard let g = grads[index], let rule = records[index].backward else { continue }
+            let record = records[index]
+            let inputGrads = rule(g)
+            for (k, input) in record.inputs.enumerated() {
+                guard let input, let gi = inputGrads[k] else { continue }
+                NumericsCheck.inspect(gi, op: "backward of \(record.op)", shapes: record.inputShapes)
+                accumulate(gi, into: &grads[input], shape: records[input].shape)
+            }
+            // Intermediate gradients are not needed once passed on; freeing them keeps memory low.
+            if records[index].backward != nil { grads[index] = nil }
+        }
+        return grads
+    }
+
+    /// `total += g`, after summing `g` over the axes along which the operand was broadcast.
+    /// This is the only place where broadcasting is undone.
+    private func accumulate(_ g: Tensor<Scalar>, into total: inout Tensor<Scalar>?, shape: [Int]) {
+        let reduced = g.shape == shape ? g : g.summedToShape(shape)
+        precondition(reduced.shape == shape, "gradient shape \(reduced.shape) does not match operand shape \(shape)")
+        if let t = total {
+            total = t + reduced
+        } else {
+            total = reduced
+        }
+    }
+}
+
+nonisolated(unsafe) private var _currentTape: AnyObject?
+
+extension Tensor {
+    /// True when this tensor depends on something the current tape differentiates.
+    public var isTracked: Bool {
+        guard let node, let tape = Tape<Scalar>.current else { return false }
+        return node.tape == ObjectIdentifier(tape)
+    }
+
+    /// Finishes an op: checks its output for NaN or infinity when the check mode is on, and, if a
+    /// tape is recording and any input is tracked, records the op's backward rule.
+    ///
+    /// `backward` gets the gradient of the output (same shape as `output`) and returns one
+    /// gradient per input, in the order of `inputs`, each of the input's shape or broadcastable to
+    /// it (the tape sums broadcast axes away), or nil where no gradient is needed. It is public so
+    /// that a reader can add an op of their own, as the tests do.
+    public static func differentiable(
+        op: String, output: Tensor, inputs: [Tensor],
+        backward: @escaping (_ gradient: Tensor) -> [Tensor?]
+    ) -> Tensor {
+        NumericsCheck.inspect(output, op: op, shapes: inputs.map(\.shape))
+        guard let tape = Tape<Scalar>.current as? Tape<Scalar> else { return output }
+        let positions: [Int?] = inputs.map { x in
+            guard let node = x.node, node.tape == tape.id else { return nil }
+            return node.index
+        }
+        guard positions.contains(where: { $0 != nil }) else { return output }
+        var result = output
+        result.node = TapeNode(tape: tape.id, index: tape.records.count)
+        tape.records.append(
+            Tape.Record(
+                op: op, shape: output.shape, inputs: positions, inputShapes: inputs.map(\.shape),
+                backward: backward))
+        return result
+    }
+}
+
+/// The value of `f` at `inputs` and its gradient with respect to each input.
+///
+/// `f` must return a one-element tensor (a loss). Gradients come back as values, one per input,
+/// of the input's shape (zeros where the loss does not depend on it): there is no `zeroGrad()`.
+///
+///     let (loss, grads) = valueAndGradient(at: [x, w]) { t in ((t[0] * t[1]).sum()) }
+public func valueAndGradient<Scalar: TensorScalar>(
+    at inputs: [Tensor<Scalar>], of f: ([Tensor<Scalar>]) -> Tensor<Scalar>
+) -> (value: Tensor<Scalar>, gradients: [Tensor<Scalar>]) {
+    precondition(Tape<Scalar>.current == nil, "valueAndGradient cannot be nested")
+    let tape = Tape<Scalar>()
+    Tape<Scalar>.current = tape
+    defer { Tape<Scalar>.current = nil }
+    let watched = inputs.map { tape.watch($0) }
+    let value = f(watched)
+    precondition(value.count == 1, "valueAndGradient needs a one-element loss, got shape \(value.shape)")
+    let grads = tape.backward(from: value)
+    let gradients = zip(watched, inputs).map { w, x in grads[w.node!.index] ?? Tensor.zeros(x.shape) }
+    return (value.detached, gradients)
+}
+
+/// The value of `f` and its gradient with respect to each parameter (see `Parameter`).
+///
+///     let (loss, grads) = valueAndGradient(of: model.parameters) { model.loss(batch) }
+///     optimizer.update(model.parameters, with: grads)
+public func valueAndGradient<Scalar: TensorScalar>(
+    of parameters: [Parameter<Scalar>], _ f: () -> Tensor<Scalar>
+) -> (value: Tensor<Scalar>, gradients: [Tensor<Scalar>]) {
+    let originals = parameters.map(\.value)
+    defer { for (p, v) in zip(parameters, originals) { p.value = v } }
+    return valueAndGradient(at: originals) { watched in
+        for (p, w) in zip(parameters, watched) { p.value = w }
+        return f()
+    }
+}
+
+/// Runs `body` with recording switched off: for evaluation and sampling inside a gradient
+/// computation, and to make a value a constant.
+public func withoutGradient<R>(_ body: () throws -> R) rethrows -> R {
+    let saved = _currentTape
+    _currentTape = nil
+    defer { _currentTape = saved }
+    return try body()
+}
+
+/// A trainable tensor owned by a layer. Layers read `value` in their forward pass; optimisers
+/// replace it. It is a class so that a model, its optimiser and `valueAndGradient` all refer to
+/// the same parameter.
+public final class Parameter<Scalar: TensorScalar> {
+    public var value: Tensor<Scalar>
+    public let name: String
+
+    public init(_ value: Tensor<Scalar>, name: String = "") {
+        self.value = value
+        self.name = name
+    }
+
+    public var shape: [Int] { value.shape }
+}

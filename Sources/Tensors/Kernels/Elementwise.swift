@@ -1,0 +1,166 @@
+// Elementwise inner loops. Each loop is a plain indexed loop over contiguous memory, with the
+// choice of operation made once outside it (never a closure call per element), so the compiler
+// can vectorise it. Kernels are generic and pre-specialised for Float and Double.
+
+/// The one-input elementwise functions. Parameters ride along in the case.
+enum UnaryKernel<S: TensorScalar> {
+    case negate, exp, log, log1p, sqrt, tanh, sigmoid, relu, abs, sign, square
+    /// 1 where x > 0, else 0 (the derivative of relu).
+    case step
+    case pow(S)
+    case leakyRelu(S)
+    case clamp(S, S)
+    /// 1 where low <= x <= high, else 0 (the derivative of clamp).
+    case inside(S, S)
+    case addScalar(S)
+    case mulScalar(S)
+}
+
+// y[i] = f(x[i]) for i in 0..<n
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func unaryKernel<S: TensorScalar>(_ op: UnaryKernel<S>, _ x: [S]) -> [S] {
+    let n = x.count
+    return [S](unsafeUninitializedCapacity: n) { y, count in
+        x.withUnsafeBufferPointer { x in
+            switch op {
+            case .negate: for i in 0..<n { y[i] = -x[i] }
+            case .exp: for i in 0..<n { y[i] = S.exp(x[i]) }
+            case .log: for i in 0..<n { y[i] = S.log(x[i]) }
+            case .log1p: for i in 0..<n { y[i] = S.log1p(x[i]) }
+            case .sqrt: for i in 0..<n { y[i] = x[i].squareRoot() }
+            case .tanh: for i in 0..<n { y[i] = S.tanh(x[i]) }
+            case .sigmoid:
+                // Written so that exp never overflows: for x < 0, e^x / (1 + e^x).
+                for i in 0..<n {
+                    let v = x[i]
+                    if v >= 0 {
+                        y[i] = 1 / (1 + S.exp(-v))
+                    } else {
+                        let e = S.exp(v)
+                        y[i] = e / (1 + e)
+                    }
+                }
+            case .relu: for i in 0..<n { y[i] = x[i] > 0 ? x[i] : 0 }
+            case .abs: for i in 0..<n { y[i] = Swift.abs(x[i]) }
+            case .sign: for i in 0..<n { y[i] = x[i] > 0 ? 1 : (x[i] < 0 ? -1 : 0) }
+            case .square: for i in 0..<n { y[i] = x[i] * x[i] }
+            case .step: for i in 0..<n { y[i] = x[i] > 0 ? 1 : 0 }
+            case .pow(let p): for i in 0..<n { y[i] = S.pow(x[i], p) }
+            case .leakyRelu(let slope): for i in 0..<n { y[i] = x[i] > 0 ? x[i] : slope * x[i] }
+            case .clamp(let lo, let hi): for i in 0..<n { y[i] = Swift.min(Swift.max(x[i], lo), hi) }
+            case .inside(let lo, let hi): for i in 0..<n { y[i] = x[i] >= lo && x[i] <= hi ? 1 : 0 }
+            case .addScalar(let c): for i in 0..<n { y[i] = x[i] + c }
+            case .mulScalar(let c): for i in 0..<n { y[i] = x[i] * c }
+            }
+        }
+        count = n
+    }
+}
+
+enum BinaryKernel { case add, subtract, multiply, divide, maximum, minimum }
+
+/// The shape two operands broadcast to under numpy's rules: align shapes at the right; along each
+/// axis the sizes must be equal or one of them 1 (or missing).
+func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {
+    let rank = max(a.count, b.count)
+    var out = [Int](repeating: 1, count: rank)
+    for i in 0..<rank {
+        let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
+        let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
+        precondition(da == db || da == 1 || db == 1, "shapes \(a) and \(b) do not broadcast")
+        out[i] = da == 1 ? db : da
+    }
+    return out
+}
+
+/// Strides of `shape` read as `outShape` under broadcasting (0 along broadcast axes).
+func broadcastStrides(_ shape: [Int], to outShape: [Int]) -> [Int] {
+    let own = Tensor<Float>.strides(of: shape)
+    let lead = outShape.count - shape.count
+    return (0..<outShape.count).map { i in i < lead || shape[i - lead] == 1 ? 0 : own[i - lead] }
+}
+
+@inline(__always)
+func apply<S: TensorScalar>(_ op: BinaryKernel, _ a: S, _ b: S) -> S {
+    switch op {
+    case .add: return a + b
+    case .subtract: return a - b
+    case .multiply: return a * b
+    case .divide: return a / b
+    case .maximum: return Swift.max(a, b)
+    case .minimum: return Swift.min(a, b)
+    }
+}
+
+// out[i...] = a[i...] op b[i...] with a (shape sa) and b (shape sb) broadcast to outShape.
+// Fast paths for equal shapes and a scalar operand; otherwise an odometer over the outer axes with
+// a strided inner loop.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func binaryKernel<S: TensorScalar>(
+    _ op: BinaryKernel, _ a: [S], _ sa: [Int], _ b: [S], _ sb: [Int]
+) -> (shape: [Int], scalars: [S]) {
+    let shape = sa == sb ? sa : broadcastShape(sa, sb)
+    let n = shape.reduce(1, *)
+    let out = [S](unsafeUninitializedCapacity: n) { y, count in
+        count = n
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                if a.count == n && b.count == n {
+                    binaryLoop(op, n, a.baseAddress!, 1, b.baseAddress!, 1, y.baseAddress!)
+                } else if b.count == 1 && a.count == n {
+                    binaryLoop(op, n, a.baseAddress!, 1, b.baseAddress!, 0, y.baseAddress!)
+                } else if a.count == 1 && b.count == n {
+                    binaryLoop(op, n, a.baseAddress!, 0, b.baseAddress!, 1, y.baseAddress!)
+                } else if n > 0 {
+                    let stA = broadcastStrides(sa, to: shape)
+                    let stB = broadcastStrides(sb, to: shape)
+                    let rank = shape.count
+                    let inner = shape[rank - 1]
+                    var index = [Int](repeating: 0, count: rank)
+                    var offA = 0, offB = 0, offY = 0
+                    while offY < n {
+                        binaryLoop(
+                            op, inner, a.baseAddress! + offA, stA[rank - 1], b.baseAddress! + offB,
+                            stB[rank - 1], y.baseAddress! + offY)
+                        offY += inner
+                        // Advance the odometer over the outer axes.
+                        var axis = rank - 2
+                        while axis >= 0 {
+                            index[axis] += 1
+                            offA += stA[axis]
+                            offB += stB[axis]
+                            if index[axis] < shape[axis] { break }
+                            offA -= stA[axis] * shape[axis]
+                            offB -= stB[axis] * shape[axis]
+                            index[axis] = 0
+                            axis -= 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return (shape, out)
+}
+
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func binaryLoop<S: TensorScalar>(
+    _ op: BinaryKernel, _ n: Int, _ a: UnsafePointer<S>, _ ia: Int, _ b: UnsafePointer<S>, _ ib: Int,
+    _ y: UnsafeMutablePointer<S>
+) {
+    // One loop per operation and stride pattern, so each is a simple vectorisable loop.
+    switch (op, ia, ib) {
+    case (.add, 1, 1): for i in 0..<n { y[i] = a[i] + b[i] }
+    case (.subtract, 1, 1): for i in 0..<n { y[i] = a[i] - b[i] }
+    case (.multiply, 1, 1): for i in 0..<n { y[i] = a[i] * b[i] }
+    case (.divide, 1, 1): for i in 0..<n { y[i] = a[i] / b[i] }
+    case (.add, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] + c }
+    case (.subtract, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] - c }
+    case (.multiply, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] * c }
+    case (.divide, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] / c }
+    default: for i in 0..<n { y[i] = apply(op, a[i * ia], b[i * ib]) }
+    }
+}

@@ -1,0 +1,75 @@
+// Matrix products. Forward and backward all go through one GEMM kernel; the backward products
+// use its transposed variants, so no transposed copy of an operand is ever built here:
+//   C = A . B   =>   dA = dC . B^T,   dB = A^T . dC.
+
+/// Runs the GEMM kernel on tensors' storage: returns op(A) . op(B) as a new [m, n] array.
+func gemmArrays<S: TensorScalar>(_ s: GEMMShape, _ a: [S], _ b: [S], into c: inout [S], offsetA: Int = 0, offsetB: Int = 0, offsetC: Int = 0) {
+    a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+            c.withUnsafeMutableBufferPointer { c in
+                gemm(s, a.baseAddress! + offsetA, b.baseAddress! + offsetB, c.baseAddress! + offsetC)
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// The matrix product.
+    /// - a [m, k] . b [k, n] -> [m, n]
+    /// - a [B, m, k] . b [B, k, n] -> [B, m, n] (batched)
+    /// - a [..., k] . b [k, n] -> [..., n] (every row of a times the same b, as in a Linear layer)
+    public static func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
+        if a.rank == 3 && b.rank == 3 { return batchedMatmul(a, b) }
+        precondition(b.rank == 2 && a.rank >= 1, "matmul of shapes \(a.shape) and \(b.shape) is not defined")
+        let k = a.shape[a.rank - 1]
+        precondition(k == b.shape[0], "matmul: inner sizes differ in \(a.shape) . \(b.shape)")
+        let m = a.count / Swift.max(k, 1), n = b.shape[1]
+        var c = [Scalar](repeating: 0, count: m * n)
+        if m > 0 && n > 0 { gemmArrays(GEMMShape(m: m, n: n, k: k), a.scalars, b.scalars, into: &c) }
+        let outShape = Array(a.shape.dropLast()) + [n]
+        return differentiable(op: "matmul", output: Tensor(shape: outShape, scalars: c), inputs: [a, b]) { g in
+            var da: Tensor? = nil, db: Tensor? = nil
+            if a.isRecorded {
+                var d = [Scalar](repeating: 0, count: m * k)
+                gemmArrays(GEMMShape(transB: true, m: m, n: k, k: n), g.scalars, b.scalars, into: &d)
+                da = Tensor(shape: a.shape, scalars: d)
+            }
+            if b.isRecorded {
+                var d = [Scalar](repeating: 0, count: k * n)
+                gemmArrays(GEMMShape(transA: true, m: k, n: n, k: m), a.scalars, g.scalars, into: &d)
+                db = Tensor(shape: b.shape, scalars: d)
+            }
+            return [da, db]
+        }
+    }
+
+    static func batchedMatmul(_ a: Tensor, _ b: Tensor) -> Tensor {
+        let (batch, m, k) = (a.shape[0], a.shape[1], a.shape[2])
+        precondition(
+            b.shape[0] == batch && b.shape[1] == k, "batched matmul of shapes \(a.shape) and \(b.shape) is not defined")
+        let n = b.shape[2]
+        var c = [Scalar](repeating: 0, count: batch * m * n)
+        for i in 0..<batch {
+            gemmArrays(
+                GEMMShape(m: m, n: n, k: k), a.scalars, b.scalars, into: &c, offsetA: i * m * k, offsetB: i * k * n,
+                offsetC: i * m * n)
+        }
+        return differentiable(op: "batched matmul", output: Tensor(shape: [batch, m, n], scalars: c), inputs: [a, b]) {
+            g in
+            var da = [Scalar](repeating: 0, count: a.count), db = [Scalar](repeating: 0, count: b.count)
+            for i in 0..<batch {
+                gemmArrays(
+                    GEMMShape(transB: true, m: m, n: k, k: n), g.scalars, b.scalars, into: &da, offsetA: i * m * n,
+                    offsetB: i * k * n, offsetC: i * m * k)
+                gemmArrays(
+                    GEMMShape(transA: true, m: k, n: n, k: m), a.scalars, g.scalars, into: &db, offsetA: i * m * k,
+                    offsetB: i * m * n, offsetC: i * k * n)
+            }
+            return [Tensor(shape: a.shape, scalars: da), Tensor(shape: b.shape, scalars: db)]
+        }
+    }
+}
+
+/// `a • b`, the matrix product (see `Tensor.matmul`).
+infix operator • : MultiplicationPrecedence
+public func • <S>(a: Tensor<S>, b: Tensor<S>) -> Tensor<S> { Tensor.matmul(a, b) }
