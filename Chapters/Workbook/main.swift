@@ -1,1 +1,54 @@
-print("x")
+// `swift run -c release workbook`: runs the chapters of the workbook in lecture order, each as its
+// own executable with the same flags, so a chapter runs the same code whether started alone
+// (`swift run -c release ch1-pixel-likelihood`) or from here.
+
+import ArgumentParser
+import Foundation
+import Workbook
+
+struct WorkbookCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workbook", abstract: "Runs the chapters of GenerativeWorkbook in lecture order.")
+
+    @Option(help: "Run only this chapter (1-5).")
+    var chapter: Int?
+
+    @OptionGroup var options: ChapterOptions
+
+    func validate() throws {
+        if let chapter, !(1...5).contains(chapter) {
+            throw ValidationError("--chapter must be 1 to 5, got \(chapter)")
+        }
+        if let chapter, !Chapters.all.contains(where: { $0.number == chapter }) {
+            throw ValidationError("chapter \(chapter) is not written yet; written: \(Chapters.all.map(\.number))")
+        }
+    }
+
+    func run() throws {
+        let selected = Chapters.all.filter { chapter == nil || $0.number == chapter }
+        if selected.isEmpty {
+            print("No chapters are written yet.")
+            return
+        }
+        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let started = Date()
+        for entry in selected {
+            let exe = folder.appendingPathComponent(entry.executable)
+            guard FileManager.default.isExecutableFile(atPath: exe.path) else {
+                throw WorkbookError("\(entry.executable) is not built next to workbook in \(folder.path); run `swift build -c release` first")
+            }
+            let process = Process()
+            process.executableURL = exe
+            process.arguments = options.arguments
+            try process.run()
+            process.waitUntilExit()
+            if process.terminationStatus != 0 {
+                throw WorkbookError("chapter \(entry.number) (\(entry.executable)) failed with status \(process.terminationStatus)")
+            }
+            print()
+        }
+        print(String(format: "workbook: %d chapter(s) in %.1f s", selected.count, Date().timeIntervalSince(started)))
+    }
+}
+
+WorkbookCommand.main()

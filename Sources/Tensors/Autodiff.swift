@@ -31,12 +31,10 @@ final class Tape<Scalar: TensorScalar> {
     }
     var records: [Record] = []
 
-    /// The tape that ops record on right now, if any. One at a time; ops run on one thread (the
-    /// kernels may use threads inside an op).
-    static var current: AnyObject? {
-        get { _currentTape }
-        set { _currentTape = newValue }
-    }
+    /// The tape that ops record on right now, if any. It is task-local: each task (each test,
+    /// when Swift Testing runs them in parallel) has its own, and synchronous code sees the value
+    /// of the task or thread it runs on.
+    static var current: AnyObject? { TapeContext.current }
 
     var id: ObjectIdentifier { ObjectIdentifier(self) }
 
@@ -56,10 +54,12 @@ final class Tape<Scalar: TensorScalar> {
         guard let node = output.node, node.tape == id else { return grads }
         grads[node.index] = Tensor(shape: output.shape, repeating: 1)
         // Backward rules are written with ordinary tensor ops; they must not record themselves.
-        let saved = Tape.current
-        Tape.current = nil
-        defer { Tape.current = saved }
-        for index in stride(from: node.index, through: 0, by: -1) {
+        TapeContext.$current.withValue(nil) { runBackward(from: node.index, &grads) }
+        return grads
+    }
+
+    private func runBackward(from last: Int, _ grads: inout [Tensor<Scalar>?]) {
+        for index in stride(from: last, through: 0, by: -1) {
             guard let g = grads[index], let rule = records[index].backward else { continue }
             let record = records[index]
             let inputGrads = rule(g)
@@ -71,7 +71,6 @@ final class Tape<Scalar: TensorScalar> {
             // Intermediate gradients are not needed once passed on; freeing them keeps memory low.
             if records[index].backward != nil { grads[index] = nil }
         }
-        return grads
     }
 
     /// `total += g`, after summing `g` over the axes along which the operand was broadcast.
@@ -87,7 +86,9 @@ final class Tape<Scalar: TensorScalar> {
     }
 }
 
-nonisolated(unsafe) private var _currentTape: AnyObject?
+enum TapeContext {
+    @TaskLocal static var current: AnyObject?
+}
 
 extension Tensor {
     /// True when this tensor depends on something the current tape differentiates.
@@ -133,16 +134,16 @@ extension Tensor {
 public func valueAndGradient<Scalar: TensorScalar>(
     at inputs: [Tensor<Scalar>], of f: ([Tensor<Scalar>]) -> Tensor<Scalar>
 ) -> (value: Tensor<Scalar>, gradients: [Tensor<Scalar>]) {
-    precondition(Tape<Scalar>.current == nil, "valueAndGradient cannot be nested")
+    precondition(TapeContext.current == nil, "valueAndGradient cannot be nested")
     let tape = Tape<Scalar>()
-    Tape<Scalar>.current = tape
-    defer { Tape<Scalar>.current = nil }
-    let watched = inputs.map { tape.watch($0) }
-    let value = f(watched)
-    precondition(value.count == 1, "valueAndGradient needs a one-element loss, got shape \(value.shape)")
-    let grads = tape.backward(from: value)
-    let gradients = zip(watched, inputs).map { w, x in grads[w.node!.index] ?? Tensor.zeros(x.shape) }
-    return (value.detached, gradients)
+    return TapeContext.$current.withValue(tape) {
+        let watched = inputs.map { tape.watch($0) }
+        let value = f(watched)
+        precondition(value.count == 1, "valueAndGradient needs a one-element loss, got shape \(value.shape)")
+        let grads = tape.backward(from: value)
+        let gradients = zip(watched, inputs).map { w, x in grads[w.node!.index] ?? Tensor.zeros(x.shape) }
+        return (value.detached, gradients)
+    }
 }
 
 /// The value of `f` and its gradient with respect to each parameter (see `Parameter`).
@@ -163,10 +164,7 @@ public func valueAndGradient<Scalar: TensorScalar>(
 /// Runs `body` with recording switched off: for evaluation and sampling inside a gradient
 /// computation, and to make a value a constant.
 public func withoutGradient<R>(_ body: () throws -> R) rethrows -> R {
-    let saved = _currentTape
-    _currentTape = nil
-    defer { _currentTape = saved }
-    return try body()
+    try TapeContext.$current.withValue(nil, operation: body)
 }
 
 /// A trainable tensor owned by a layer. Layers read `value` in their forward pass; optimisers

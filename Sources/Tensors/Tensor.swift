@@ -119,3 +119,13 @@ extension Tensor: Equatable {
     /// Same shape and identical elements (the autodiff record does not count).
     public static func == (a: Tensor, b: Tensor) -> Bool { a.shape == b.shape && a.scalars == b.scalars }
 }
+
+/// A programmer-error check whose message survives optimised builds (`precondition` drops
+/// interpolated messages under -O; shape errors must name the shapes involved).
+@inline(__always)
+func precondition(
+    _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String, file: StaticString = #fileID,
+    line: UInt = #line
+) {
+    if !condition() { fatalError(message(), file: file, line: line) }
+}

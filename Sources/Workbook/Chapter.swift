@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Tensors
+
+/// The chapters of the workbook, in lecture order: number, executable name, title.
+public enum Chapters {
+    public struct Entry: Sendable {
+        public let number: Int
+        public let executable: String
+        public let title: String
+    }
+    /// Chapters are added here as they are written; `workbook` runs the ones listed.
+    public static let all: [Entry] = []
+}
+
+/// What a running chapter has at hand: its options, the seeded generator, where figures go, and
+/// the results table it fills. A chapter's `main.swift` is one call:
+///
+///     Chapter.run(number: 1, title: "Pixel-level likelihood") { chapter in
+///         var rng = chapter.rng
+///         ...
+///         try chapter.save(canvas, as: "samples.png")
+///     }
+public final class Chapter {
+    public let number: Int
+    public let title: String
+    public let options: ChapterOptions
+    /// The one generator every random choice of the chapter goes through, seeded by `--seed`.
+    public var rng: Random
+    public let results: ResultsTable
+    public let figures: URL
+    private let started = Date()
+
+    init(number: Int, title: String, options: ChapterOptions) throws {
+        self.number = number
+        self.title = title
+        self.options = options
+        self.rng = Random(seed: options.seed)
+        self.results = ResultsTable(title: "Chapter \(number): \(title)")
+        self.figures = try Chapter.prepareFigureFolder(options.figuresDirectory)
+    }
+
+    /// Parses the command line, runs `body`, prints the results table, and turns any error into
+    /// one clear message and exit status 1 (never a crash trace).
+    public static func run(
+        number: Int, title: String, arguments: [String]? = nil, _ body: (Chapter) throws -> Void
+    ) {
+        let options: ChapterOptions
+        do {
+            options = try ChapterOptions.parse(arguments ?? Array(CommandLine.arguments.dropFirst()))
+        } catch {
+            ChapterOptions.exit(withError: error)
+        }
+        do {
+            let chapter = try Chapter(number: number, title: title, options: options)
+            print("== Chapter \(number): \(title) (seed \(options.seed)\(options.quick ? ", quick" : "")) ==")
+            try NumericsCheck.enabled(options.checkNumerics) { try body(chapter) }
+            print()
+            print(chapter.results.rendered())
+            if let path = options.results { try chapter.results.writeJSON(to: path) }
+            print(String(format: "Chapter %d finished in %.1f s; figures in %@", number, chapter.elapsed, chapter.figures.path))
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            Foundation.exit(1)
+        }
+    }
+
+    /// Seconds since the chapter started.
+    public var elapsed: Double { Date().timeIntervalSince(started) }
+
+    /// The path of a figure file in the figures folder.
+    public func figurePath(_ name: String) -> String { figures.appendingPathComponent(name).path }
+
+    /// Creates the figures folder if needed and checks that files can be written there.
+    static func prepareFigureFolder(_ path: String) throws -> URL {
+        let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw WorkbookError("--figures \(path) is a file, not a folder; pass a folder name, e.g. --figures Figures")
+        }
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            let probe = url.appendingPathComponent(".write-test-\(getpid())")
+            guard FileManager.default.createFile(atPath: probe.path, contents: Data()) else {
+                throw WorkbookError("")
+            }
+            try? FileManager.default.removeItem(at: probe)
+        } catch {
+            throw WorkbookError("cannot write figures to \(path): the folder is not writable; pass another one with --figures DIR")
+        }
+        return url
+    }
+
+    /// Throws if the loss of a training step is not finite, or if the check mode saw an op produce
+    /// NaN/infinity; the message names the step (and the op, with --check-numerics).
+    public func checkFinite(_ loss: Float, step: Int, model: String) throws {
+        try NumericsCheck.throwIfFound(step: step)
+        if !loss.isFinite {
+            throw WorkbookError(
+                "training \(model): the loss became \(loss) at step \(step). Rerun with --check-numerics to find the op that produced it; a lower learning rate or gradient clipping usually fixes it")
+        }
+    }
+}
