@@ -16,6 +16,8 @@ let package = Package(
     targets: [
         // The didactic tensor library: n-d arrays, reverse-mode autodiff, layers, optimisers.
         .target(name: "Tensors"),
+        // The models of the lecture, shared by chapters, tests and benchmarks.
+        .target(name: "Models", dependencies: ["Tensors"]),
         // What every chapter shares: flags, progress line, results table, timing.
         .target(
             name: "Workbook",
@@ -33,6 +35,7 @@ let package = Package(
             path: "Chapters/Workbook"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )

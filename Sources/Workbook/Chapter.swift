@@ -28,6 +28,9 @@ public final class Chapter {
     /// The one generator every random choice of the chapter goes through, seeded by `--seed`.
     public var rng: Random
     public let results: ResultsTable
+    /// Named numbers this chapter measured ("digits/test NLL/PixelCNN" -> 84.1), saved to
+    /// `<figures>/results/chapterN.json` so later chapters and the workbook summary can compare.
+    public private(set) var metrics: [String: Double] = [:]
     public let figures: URL
     private let started = Date()
 
@@ -57,12 +60,40 @@ public final class Chapter {
             try NumericsCheck.enabled(options.checkNumerics) { try body(chapter) }
             print()
             print(chapter.results.rendered())
+            try chapter.saveMetrics()
             if let path = options.results { try chapter.results.writeJSON(to: path) }
             print(String(format: "Chapter %d finished in %.1f s; figures in %@", number, chapter.elapsed, chapter.figures.path))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             Foundation.exit(1)
         }
+    }
+
+    /// Records a measured number under a stable name (see `metrics`).
+    public func record(_ name: String, _ value: Double) { metrics[name] = value }
+
+    /// Where chapter `n`'s metrics are saved in this run's figures folder.
+    public func metricsURL(chapter n: Int) -> URL {
+        figures.appendingPathComponent("results").appendingPathComponent("chapter\(n).json")
+    }
+
+    func saveMetrics() throws {
+        let url = metricsURL(chapter: number)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let object: [String: Any] = ["chapter": number, "title": title, "seed": options.seed, "quick": options.quick, "metrics": metrics]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: url)
+    }
+
+    /// The metrics an earlier chapter saved in the same figures folder, if it has run (with the
+    /// same --quick setting); nil otherwise. Chapters use them for side-by-side comparisons and
+    /// say so when they are missing.
+    public func metrics(ofChapter n: Int) -> [String: Double]? {
+        guard let data = try? Data(contentsOf: metricsURL(chapter: n)),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            (object["quick"] as? Bool) == options.quick
+        else { return nil }
+        return object["metrics"] as? [String: Double]
     }
 
     /// Seconds since the chapter started.
