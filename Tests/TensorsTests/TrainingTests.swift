@@ -57,3 +57,23 @@ struct TrainingTests {
         #expect(clippedByGlobalNorm([Tensor<Double>([0.3])], maxNorm: 1).gradients[0].scalars == [0.3])
     }
 }
+
+/// The example of the README's "tensor library in one screen", verbatim: it must learn OR.
+@Test func readmeExampleLearnsOR() {
+    var rng = Random(seed: 1)
+    let layer = Linear<Float>(2, 1, using: &rng)
+    let adam = Adam<Float>(learningRate: 0.1)
+    let x = Tensor<Float>(shape: [4, 2], scalars: [0, 0, 0, 1, 1, 0, 1, 1])
+    let y = Tensor<Float>(shape: [4, 1], scalars: [0, 1, 1, 1])
+    var last: Float = .nan
+    for _ in 0..<200 {
+        let (loss, grads) = valueAndGradient(of: layer.parameters) {
+            Tensor.binaryCrossEntropy(logits: layer(x), targets: y).mean()
+        }
+        adam.update(layer.parameters, with: grads)
+        last = loss.item
+    }
+    #expect(last < 0.1, "loss after 200 steps: \(last)")
+    let predictions = layer(x).sigmoid().scalars.map { $0 > 0.5 ? 1 : 0 }
+    #expect(predictions == [0, 1, 1, 1])
+}
