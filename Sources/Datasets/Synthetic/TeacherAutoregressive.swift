@@ -75,6 +75,8 @@ public struct TeacherAutoregressive: Sendable {
 
     /// log p(x) of every image of a tensor [N, ...] with D elements per image, read as 1 where >= 0.5
     /// (the shape a model's samples come in: [N, 1, H, W] or [N, D]).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func logProbabilities<S: TensorScalar>(_ images: Tensor<S>) -> [Double] {
         precondition(images.rank >= 1 && images.count == images.shape[0] * dimension, "need [N, ...] with \(dimension) pixels per image")
         let bits = images.scalars.map { $0 >= 0.5 ? UInt8(1) : 0 }
