@@ -32,8 +32,7 @@ public enum IDX {
             throw DataError.unreadable(path: path, reason: error.localizedDescription)
         }
 
-        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            let bytes = raw.bindMemory(to: UInt8.self)
+        return try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
             let headerSize = 4 * (1 + rank)
             // A file too short for its magic number is reported as truncated, not as bad magic.
             guard bytes.count >= 4 else {

@@ -34,8 +34,8 @@ public struct TeacherAutoregressive: Sendable {
     /// A seeded random teacher: w_ij ~ N(0, weightScale^2 / i) and b_i ~ N(0, biasScale^2).
     /// Dividing the weight variance by the number of parents i keeps the logits' spread about the
     /// same for every pixel (about weightScale / sqrt(2) with half the parents on), so late pixels
-    /// are not all nearly deterministic. The defaults give conditionals that are mostly confident
-    /// but not certain.
+    /// are not all nearly deterministic. With the defaults the entropy is about 0.42 nats per pixel
+    /// at any size (ln 2 = 0.69 would be coin flips) and about half the pixels are on.
     public init(height: Int, width: Int, weightScale: Double = 3, biasScale: Double = 1, using rng: inout Random) {
         let d = height * width
         var weights: [[Double]] = []
