@@ -1,0 +1,193 @@
+import Foundation
+import Tensors
+
+/// An autoregressive image model whose conditionals are computed by a recurrent network
+/// (PixelRNN, van den Oord et al. 2016): the chain rule in raster order,
+///
+///     p(x) = prod_{i=1}^{D} p(x_i | x_1, ..., x_{i-1}),
+///
+/// with the network's state carrying x_<i. Two members: `RasterLSTM` (one LSTM step per pixel) and
+/// `RowLSTM` (one LSTM step per row, a whole row at once).
+///
+/// Images are flat rows of D = height * width levels in `0..<levels`, row-major (the layout of
+/// `ImageSet.pixels`). The network reads the levels scaled to [0, 1], v / (levels - 1). With
+/// `levels == 2` each conditional is a Bernoulli with one logit, p(x_i = 1 | x_<i) = sigmoid(a_i);
+/// with more levels it is a softmax over `levels` logits.
+public protocol PixelRNN<Scalar>: Layer {
+    /// Rows and columns of an image.
+    var height: Int { get }
+    var width: Int { get }
+    /// K: levels of every pixel (2: Bernoulli).
+    var levels: Int { get }
+    /// The logits of every conditional in one teacher-forced pass, from inputs [N, D] scaled to
+    /// [0, 1]: [N, D] when K = 2, [N, D, K] otherwise. Logit i depends only on inputs j < i.
+    func logits(_ inputs: Tensor<Scalar>) -> Tensor<Scalar>
+    /// Completes images pixel by pixel: of each image in `pixels` (N x D levels) the first `given`
+    /// pixels in raster order are kept, the others are drawn from the model's conditionals.
+    /// The result holds log p(x_i | x_<i) of every pixel, kept or drawn.
+    func complete(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelRNNSamples
+    /// Sequential network steps of one teacher-forced pass (training, evaluation).
+    var trainingSteps: Int { get }
+    /// Sequential network steps to sample one image (or batch of images).
+    var samplingSteps: Int { get }
+}
+
+/// What a sampler drew: the images and log p(x_i | x_<i) of every pixel.
+public struct PixelRNNSamples: Sendable {
+    /// N x D levels, row-major.
+    public var pixels: [UInt8]
+    /// N x D log-probabilities in nats, log p(x_i | x_<i) of the level at pixel i.
+    public var stepLogProbabilities: [Double]
+    /// D: pixels per image.
+    public let dimension: Int
+
+    public init(pixels: [UInt8], stepLogProbabilities: [Double], dimension: Int) {
+        self.pixels = pixels
+        self.stepLogProbabilities = stepLogProbabilities
+        self.dimension = dimension
+    }
+
+    public var count: Int { dimension == 0 ? 0 : pixels.count / dimension }
+
+    /// log p(x) of every image as the sampler saw it: the sum of its per-pixel steps.
+    public var logProbabilities: [Double] {
+        (0..<count).map { n in stepLogProbabilities[n * dimension..<(n + 1) * dimension].reduce(0, +) }
+    }
+}
+
+extension PixelRNN {
+    /// D = height * width.
+    public var dimension: Int { height * width }
+    /// Logits per pixel: 1 for a Bernoulli, K otherwise.
+    public var outputsPerPixel: Int { levels == 2 ? 1 : levels }
+
+    /// Network inputs for images given as levels: [N, D] with values v / (K - 1).
+    public func inputs(_ pixels: [UInt8]) -> Tensor<Scalar> {
+        precondition(
+            pixels.count % dimension == 0, "\(pixels.count) levels is not a whole number of \(height)x\(width) images")
+        let table = (0..<levels).map { Scalar($0) / Scalar(levels - 1) }
+        return Tensor(shape: [pixels.count / dimension, dimension], scalars: pixels.map { table[Int($0)] })
+    }
+
+    /// log p(x) of every image, [N], in one teacher-forced pass: the sum over i of
+    /// log p(x_i | x_<i) = -BCE(a_i, x_i) for K = 2, log softmax(a_i)[x_i] otherwise.
+    /// Differentiable with respect to the parameters (this is the training objective).
+    public func logLikelihood(_ pixels: [UInt8]) -> Tensor<Scalar> {
+        precondition(pixels.allSatisfy { Int($0) < levels }, "a level is outside 0..<\(levels)")
+        let x = inputs(pixels)
+        let a = logits(x)
+        if levels == 2 {
+            return -Tensor.binaryCrossEntropy(logits: a, targets: x).sum(alongAxis: 1)
+        }
+        return -Tensor.crossEntropy(logits: a, labels: pixels.map { Int($0) }).sum(alongAxis: 1)
+    }
+
+    /// The training loss: mean negative log-likelihood in nats per image.
+    public func loss(_ pixels: [UInt8]) -> Tensor<Scalar> { -logLikelihood(pixels).mean() }
+
+    /// log p(x) of every image, evaluated in batches without recording gradients.
+    public func logLikelihoods(_ pixels: [UInt8], batchSize: Int = 250) -> [Double] {
+        let n = pixels.count / dimension
+        var out: [Double] = []
+        out.reserveCapacity(n)
+        withoutGradient {
+            var start = 0
+            while start < n {
+                let end = Swift.min(start + batchSize, n)
+                out += logLikelihood(Array(pixels[start * dimension..<end * dimension])).scalars.map { Double($0) }
+                start = end
+            }
+        }
+        return out
+    }
+
+    /// Mean negative log-likelihood in nats per image.
+    public func meanNLL(_ pixels: [UInt8], batchSize: Int = 250) -> Double {
+        let lp = logLikelihoods(pixels, batchSize: batchSize)
+        return -lp.reduce(0, +) / Double(Swift.max(lp.count, 1))
+    }
+
+    /// `count` images drawn pixel by pixel from nothing (ancestral sampling).
+    public func sample(count: Int, using rng: inout Random) -> PixelRNNSamples {
+        complete([UInt8](repeating: 0, count: count * dimension), keeping: 0, using: &rng)
+    }
+
+    /// `samplesPerImage` completions of every image: the first `given` pixels kept, the rest drawn.
+    /// Completions of image n are rows n * samplesPerImage ..< (n + 1) * samplesPerImage.
+    public func completions(
+        of pixels: [UInt8], keeping given: Int, samplesPerImage: Int, using rng: inout Random
+    ) -> PixelRNNSamples {
+        let d = dimension
+        var repeated: [UInt8] = []
+        repeated.reserveCapacity(pixels.count * samplesPerImage)
+        for n in 0..<(pixels.count / d) {
+            for _ in 0..<samplesPerImage { repeated += pixels[n * d..<(n + 1) * d] }
+        }
+        return complete(repeated, keeping: given, using: &rng)
+    }
+
+    /// p(x_i = k | x_<i) for k in 0..<K, for pixel `index` of every image in `pixels`, read from
+    /// the teacher-forced pass (for K = 2: [1 - p, p]).
+    public func predictedDistribution(ofPixel index: Int, in pixels: [UInt8]) -> [[Double]] {
+        let a = withoutGradient { logits(inputs(pixels)) }
+        let n = pixels.count / dimension, k = outputsPerPixel
+        return (0..<n).map { m in
+            let row = a.scalars[(m * dimension + index) * k..<(m * dimension + index + 1) * k].map { Double($0) }
+            return PixelRNNSampling.probabilities(row, levels: levels)
+        }
+    }
+}
+
+/// The last step of every sampler: one level drawn from the conditional given by its logits.
+enum PixelRNNSampling {
+    /// p(level) for the logits of one pixel (one logit for K = 2, K otherwise).
+    static func probabilities(_ logits: [Double], levels: Int) -> [Double] {
+        if levels == 2 {
+            let p = 1 / (1 + Foundation.exp(-logits[0]))
+            return [1 - p, p]
+        }
+        let m = logits.max()!
+        let w = logits.map { Foundation.exp($0 - m) }
+        let z = w.reduce(0, +)
+        return w.map { $0 / z }
+    }
+
+    /// log p(level) under the logits of one pixel, stably: log sigmoid(+-a) for K = 2,
+    /// a_k - logsumexp(a) otherwise.
+    static func logProbability(of level: Int, _ logits: ArraySlice<Double>, levels: Int) -> Double {
+        if levels == 2 {
+            let a = logits[logits.startIndex]
+            let s = level == 1 ? a : -a
+            return -(Swift.max(-s, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(s))))
+        }
+        let m = logits.max()!
+        let z = logits.reduce(0) { $0 + Foundation.exp($1 - m) }
+        return logits[logits.startIndex + level] - m - Foundation.log(z)
+    }
+
+    /// A level drawn from the logits of one pixel (a uniform draw for K = 2, `categorical` otherwise).
+    static func draw(_ logits: ArraySlice<Double>, levels: Int, using rng: inout Random) -> Int {
+        if levels == 2 {
+            return rng.uniform() < 1 / (1 + Foundation.exp(-logits[logits.startIndex])) ? 1 : 0
+        }
+        let m = logits.max()!
+        return rng.categorical(logits.map { Foundation.exp($0 - m) })
+    }
+
+    /// For pixel `index` of every image: keeps the given level (index < given) or draws one, writes
+    /// it into `pixels`, and records its log-probability. `logits` is [N, outputs] for this pixel.
+    static func step<S: TensorScalar>(
+        _ logits: Tensor<S>, index: Int, given: Int, levels: Int, dimension: Int, pixels: inout [UInt8],
+        logProbabilities: inout [Double], using rng: inout Random
+    ) {
+        let k = logits.shape[logits.rank - 1]
+        let values = logits.scalars.map { Double($0) }
+        for n in 0..<(logits.count / k) {
+            let row = values[n * k..<(n + 1) * k]
+            let at = n * dimension + index
+            let level = index < given ? Int(pixels[at]) : draw(row, levels: levels, using: &rng)
+            pixels[at] = UInt8(level)
+            logProbabilities[at] = logProbability(of: level, row, levels: levels)
+        }
+    }
+}

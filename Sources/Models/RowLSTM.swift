@@ -1,0 +1,215 @@
+import Tensors
+
+/// The Row LSTM of PixelRNN (van den Oord et al., 2016, section 3.1): an LSTM that runs down the
+/// image one *row* per step, computing the state of a whole row at once with 1-D convolutions.
+///
+///     F        = MaskA_{k x k} * x                      input features, [C, H, W]
+///     s_i      = K^is (*) F_i                           input-to-state: masked 1-D conv along row i
+///                                                       (k = 3, mask B: taps j-1 and j, not j+1),
+///                                                       computed for all rows at once
+///     [i, f, g, o]_i = s_i + K^ss (*) h_{i-1} + b       state-to-state: 1-D conv (k = 3) over the
+///                                                       previous row's hidden state
+///     c_i = sigmoid(f) * c_{i-1} + sigmoid(i) * tanh(g),   h_i = sigmoid(o) * tanh(c_i)
+///     logits_{i,j} = W_2 . relu(W_1 . h_{i,j} + b_1) + b_2
+///
+/// Mask A (the centre and everything after it in raster order removed) makes F_{i,j} depend only
+/// on pixels before (i, j); mask B on the row convolution lets position j see F at j - 1 and j
+/// (both causal), never j + 1. The state-to-state convolution reads row i - 1 at j - 1, j, j + 1,
+/// so the context grows by one column on each side per row going up: a *triangle* above the pixel.
+/// Pixels of the current row further left than the mask-A kernel reaches, and pixels above but
+/// outside the triangle, are never seen (the Diagonal BiLSTM of the paper fixes this).
+///
+/// Teacher forcing needs H sequential steps (every row at once); sampling still needs H * W,
+/// because pixel (i, j) must be drawn before (i, j + 1) can be computed.
+public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
+    public let height: Int
+    public let width: Int
+    public let levels: Int
+    public let hiddenSize: Int
+    /// The first layer: a k x k convolution with mask A, 1 -> C channels (applied without padding
+    /// to an image padded by k / 2 on every side).
+    public let inputConv: Conv2d<Scalar>
+    /// K^is as [3 C, 4 h]: rows 0..<C act on column j - 1, C..<2C on j, 2C..<3C on j + 1.
+    public let inputToState: Parameter<Scalar>
+    /// The constant mask B of K^is, [3 C, 1]: 1 for the taps j - 1 and j, 0 for j + 1.
+    public let inputToStateMask: Tensor<Scalar>
+    /// K^ss as [3 h, 4 h], taps j - 1, j, j + 1 (the previous row is entirely in the past).
+    public let stateToState: Parameter<Scalar>
+    /// The gate bias, [4 h] in the order i, f, g, o; the forget bias starts at 1.
+    public let bias: Parameter<Scalar>
+    /// Two 1x1 layers from h_{i,j} to the logits of pixel (i, j).
+    public let hiddenLayer: Linear<Scalar>
+    public let outputLayer: Linear<Scalar>
+
+    /// - Parameters:
+    ///   - features: C, the channels of the mask-A input convolution.
+    ///   - inputKernel: k of the k x k mask-A input convolution (odd).
+    public init(
+        height: Int, width: Int, levels: Int, features: Int, hiddenSize: Int, inputKernel: Int = 3,
+        using rng: inout Random
+    ) {
+        precondition(height > 0 && width > 0 && features > 0 && hiddenSize > 0, "RowLSTM needs positive sizes")
+        precondition((2...256).contains(levels), "levels must be in 2...256, got \(levels)")
+        precondition(inputKernel % 2 == 1, "the mask-A kernel size must be odd, got \(inputKernel)")
+        self.height = height
+        self.width = width
+        self.levels = levels
+        self.hiddenSize = hiddenSize
+        inputConv = Conv2d(
+            1, features, kernelSize: inputKernel, mask: RowLSTM.maskA(channels: features, kernelSize: inputKernel),
+            using: &rng)
+        let (c, h) = (features, hiddenSize)
+        inputToState = Parameter(
+            Initializer.uniformFanIn.make([3 * c, 4 * h], fanIn: 2 * c, fanOut: 4 * h, using: &rng), name: "inputToState")
+        inputToStateMask = Tensor(shape: [3 * c, 1], scalars: (0..<(3 * c)).map { $0 < 2 * c ? 1 : 0 })
+        stateToState = Parameter(
+            Initializer.uniformFanIn.make([3 * h, 4 * h], fanIn: 3 * h, fanOut: 4 * h, using: &rng), name: "stateToState")
+        var b = [Scalar](repeating: 0, count: 4 * h)
+        for j in h..<(2 * h) { b[j] = 1 }
+        bias = Parameter(Tensor(b), name: "bias")
+        hiddenLayer = Linear(h, h, using: &rng)
+        outputLayer = Linear(h, levels == 2 ? 1 : levels, using: &rng)
+    }
+
+    /// Mask A of a k x k kernel with one input channel: 1 above the centre row, and left of the
+    /// centre in the centre row; 0 at the centre and after it.
+    public static func maskA(channels: Int, kernelSize k: Int) -> Tensor<Scalar> {
+        let r = k / 2
+        let one = (0..<(k * k)).map { p -> Scalar in p / k < r || (p / k == r && p % k < r) ? 1 : 0 }
+        return Tensor(shape: [channels, 1, k, k], scalars: (0..<channels).flatMap { _ in one })
+    }
+
+    public var features: Int { inputConv.weight.shape[0] }
+    public var inputKernel: Int { inputConv.weight.shape[2] }
+    public var parameters: [Parameter<Scalar>] {
+        inputConv.parameters + [inputToState, stateToState, bias] + hiddenLayer.parameters + outputLayer.parameters
+    }
+    public var trainingSteps: Int { height }
+    public var samplingSteps: Int { height * width }
+
+    /// x [M, W, C] -> [M * W, 3 C]: for every position j the values at j - 1, j, j + 1 side by side
+    /// (zero beyond the row's ends). A 1-D convolution with k = 3 is this times a [3 C, O] kernel.
+    func rowWindows(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+        let (m, w, c) = (x.shape[0], x.shape[1], x.shape[2])
+        let p = x.padded([(0, 0), (1, 1), (0, 0)])
+        return Tensor.concatenate(
+            [p.slice(0..<w, alongAxis: 1), p.slice(1..<(w + 1), alongAxis: 1), p.slice(2..<(w + 2), alongAxis: 1)],
+            alongAxis: 2
+        ).reshaped([m * w, 3 * c])
+    }
+
+    /// The mask-A features of rows `rows` of images [N, 1, H, W], channels last: [N, rows, W, C].
+    func inputFeatures(_ images: Tensor<Scalar>, rows: Range<Int>) -> Tensor<Scalar> {
+        let r = inputKernel / 2
+        let padded = images.padded([(0, 0), (0, 0), (r, r), (r, r)])
+        let window = padded.slice(rows.lowerBound..<(rows.upperBound + 2 * r), alongAxis: 2)
+        return inputConv(window).permuted([0, 2, 3, 1])
+    }
+
+    /// s = K^is (*) F with mask B, for features [N, R, W, C]: [N * R * W, 4 h].
+    func inputToStateTerm(_ features: Tensor<Scalar>) -> Tensor<Scalar> {
+        let (n, rows, w, c) = (features.shape[0], features.shape[1], features.shape[2], features.shape[3])
+        return Tensor.matmul(rowWindows(features.reshaped([n * rows, w, c])), inputToState.value * inputToStateMask)
+    }
+
+    /// One step down the image: the state of row i from s_i [N * W, 4 h] and the state of row
+    /// i - 1 (hidden [N, W, h], cell [N * W, h]).
+    func rowStep(_ s: Tensor<Scalar>, hidden: Tensor<Scalar>, cell: Tensor<Scalar>) -> (
+        hidden: Tensor<Scalar>, cell: Tensor<Scalar>
+    ) {
+        let (n, w, h) = (hidden.shape[0], hidden.shape[1], hiddenSize)
+        let gates = s + Tensor.matmul(rowWindows(hidden), stateToState.value) + bias.value
+        let i = gates.slice(0..<h, alongAxis: 1).sigmoid()
+        let f = gates.slice(h..<(2 * h), alongAxis: 1).sigmoid()
+        let g = gates.slice((2 * h)..<(3 * h), alongAxis: 1).tanh()
+        let o = gates.slice((3 * h)..<(4 * h), alongAxis: 1).sigmoid()
+        let c = f * cell + i * g
+        return ((o * c.tanh()).reshaped([n, w, h]), c)
+    }
+
+    /// Logits from hidden states [..., h]: [..., outputs].
+    func output(_ hidden: Tensor<Scalar>) -> Tensor<Scalar> { outputLayer(hiddenLayer(hidden).relu()) }
+
+    public func logits(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
+        precondition(
+            inputs.rank == 2 && inputs.shape[1] == dimension,
+            "RowLSTM(\(height)x\(width)) needs inputs [N, \(dimension)], got \(inputs.shape)")
+        let (n, w, h) = (inputs.shape[0], width, hiddenSize)
+        let images = inputs.reshaped([n, 1, height, w])
+        // The input-to-state part of every row at once (it does not depend on the state), row-major
+        // [H, N * W, 4h] so that step i takes one slice.
+        let s = inputToStateTerm(inputFeatures(images, rows: 0..<height)).reshaped([n, height, w * 4 * h])
+            .permuted([1, 0, 2])
+        // H sequential steps, each a whole row.
+        var hidden = Tensor<Scalar>.zeros([n, w, h])
+        var cell = Tensor<Scalar>.zeros([n * w, h])
+        var rows: [Tensor<Scalar>] = []
+        for i in 0..<height {
+            (hidden, cell) = rowStep(s.selecting(i).reshaped([n * w, 4 * h]), hidden: hidden, cell: cell)
+            rows.append(hidden)
+        }
+        let k = outputsPerPixel
+        let out = output(Tensor.concatenate(rows, alongAxis: 0)).reshaped([height, n, w * k]).permuted([1, 0, 2])
+        return out.reshaped(k == 1 ? [n, dimension] : [n, dimension, k])
+    }
+
+    /// Sampling pixel (i, j) needs the row state at j, which needs the pixels of row i left of j:
+    /// so every pixel is one step. Each step recomputes row i's state from the pixels drawn so far
+    /// (positions right of j see only zeros, and nothing left of them depends on those); after the
+    /// row's last pixel, that state is the exact h_i and c_i the next row starts from.
+    public func complete(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelRNNSamples {
+        let d = dimension
+        precondition(pixels.count % d == 0, "\(pixels.count) levels is not a whole number of \(height)x\(width) images")
+        precondition((0...d).contains(given), "can keep 0...\(d) pixels, not \(given)")
+        let (n, w, h) = (pixels.count / d, width, hiddenSize)
+        var out = pixels
+        for m in 0..<n { for p in given..<d { out[m * d + p] = 0 } }
+        var logProbabilities = [Double](repeating: 0, count: n * d)
+        let scale = Scalar(levels - 1)
+        withoutGradient {
+            var hidden = Tensor<Scalar>.zeros([n, w, h])
+            var cell = Tensor<Scalar>.zeros([n * w, h])
+            for i in 0..<height {
+                var row = (hidden: hidden, cell: cell)
+                for j in 0..<w {
+                    let images = Tensor(shape: [n, 1, height, w], scalars: out.map { Scalar($0) / scale })
+                    row = rowStep(inputToStateTerm(inputFeatures(images, rows: i..<(i + 1))), hidden: hidden, cell: cell)
+                    let logits = output(row.hidden.slice(j..<(j + 1), alongAxis: 1).reshaped([n, h]))
+                    PixelRNNSampling.step(
+                        logits, index: i * w + j, given: given, levels: levels, dimension: d, pixels: &out,
+                        logProbabilities: &logProbabilities, using: &rng)
+                }
+                (hidden, cell) = row
+            }
+        }
+        return PixelRNNSamples(pixels: out, stepLogProbabilities: logProbabilities, dimension: d)
+    }
+
+    /// The pixels that the logits of pixel (row, column) can depend on, from the architecture
+    /// alone: mask A's k x k window for F, mask B's taps j - 1 and j for s, and the state's taps
+    /// j - 1, j, j + 1 one row up, applied recursively. A set of raster indices (the triangle).
+    public func receptiveField(row: Int, column: Int) -> Set<Int> {
+        let r = inputKernel / 2
+        func inImage(_ a: Int, _ b: Int) -> Bool { a >= 0 && a < height && b >= 0 && b < width }
+        // Pixels seen by F_{a,b}.
+        func featureField(_ a: Int, _ b: Int) -> [Int] {
+            var out: [Int] = []
+            for da in -r...0 {
+                for db in -r...r where da < 0 || db < 0 {
+                    if inImage(a + da, b + db) { out.append((a + da) * width + b + db) }
+                }
+            }
+            return out
+        }
+        var field = Set<Int>()
+        // Hidden positions (a, b) that h_{row,column} depends on: the state's taps, row by row up.
+        var positions: Set<Int> = [column]
+        for a in stride(from: row, through: 0, by: -1) {
+            for b in positions {
+                for tap in [b - 1, b] where tap >= 0 && tap < width { field.formUnion(featureField(a, tap)) }
+            }
+            positions = Set(positions.flatMap { [$0 - 1, $0, $0 + 1] }.filter { $0 >= 0 && $0 < width })
+        }
+        return field
+    }
+}
