@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .executable(name: "workbook", targets: ["workbook-runner"]),
+        .executable(name: "ch2-pixelrnn", targets: ["ch2-pixelrnn"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,9 +35,14 @@ let package = Package(
             name: "workbook-runner",
             dependencies: [
                 "Workbook",
+                "ch2-pixelrnn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Chapters/Workbook"),
+        // Chapter 2: PixelRNN, the conditionals computed by an LSTM (raster order, Row LSTM).
+        .executableTarget(
+            name: "ch2-pixelrnn", dependencies: ["Workbook", "Models", "Datasets", "Tensors"],
+            path: "Chapters/02-PixelRNN"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook"]),

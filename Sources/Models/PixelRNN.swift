@@ -10,26 +10,44 @@ import Tensors
 /// `RowLSTM` (one LSTM step per row, a whole row at once).
 ///
 /// Images are flat rows of D = height * width levels in `0..<levels`, row-major (the layout of
-/// `ImageSet.pixels`). The network reads the levels scaled to [0, 1], v / (levels - 1). With
-/// `levels == 2` each conditional is a Bernoulli with one logit, p(x_i = 1 | x_<i) = sigmoid(a_i);
-/// with more levels it is a softmax over `levels` logits.
+/// `ImageSet.pixels`). The network reads every pixel as a short vector e(v) (`inputs`): the level
+/// scaled to [0, 1], v / (K - 1), followed by its one-hot code when K > 2, so that the network
+/// can treat levels as ordered and as categories alike. With `levels == 2` each conditional is a
+/// Bernoulli with one logit, p(x_i = 1 | x_<i) = sigmoid(a_i); with more levels it is a softmax
+/// over `levels` logits.
 public protocol PixelRNN<Scalar>: Layer {
     /// Rows and columns of an image.
     var height: Int { get }
     var width: Int { get }
     /// K: levels of every pixel (2: Bernoulli).
     var levels: Int { get }
-    /// The logits of every conditional in one teacher-forced pass, from inputs [N, D] scaled to
-    /// [0, 1]: [N, D] when K = 2, [N, D, K] otherwise. Logit i depends only on inputs j < i.
+    /// The logits of every conditional in one teacher-forced pass, from inputs [N, D, E] (see
+    /// `inputs`): [N, D] when K = 2, [N, D, K] otherwise. Logit i depends only on inputs j < i.
     func logits(_ inputs: Tensor<Scalar>) -> Tensor<Scalar>
     /// Completes images pixel by pixel: of each image in `pixels` (N x D levels) the first `given`
     /// pixels in raster order are kept, the others are drawn from the model's conditionals.
     /// The result holds log p(x_i | x_<i) of every pixel, kept or drawn.
     func complete(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelRNNSamples
-    /// Sequential network steps of one teacher-forced pass (training, evaluation).
+    /// Sequential network steps of one teacher-forced pass (training, evaluation), by design.
     var trainingSteps: Int { get }
-    /// Sequential network steps to sample one image (or batch of images).
+    /// Sequential network steps to sample one image (or a batch of images at once), by design.
     var samplingSteps: Int { get }
+    /// The recurrent steps the model actually ran, counted as they run (see `SequentialSteps`).
+    var steps: SequentialSteps { get }
+}
+
+/// A tally of the recurrent steps a model runs: one per application of its recurrence (a pixel
+/// for the raster LSTM, a row for the Row LSTM) in a teacher-forced pass, one per pixel drawn or
+/// kept in sampling. Each step must wait for the one before, so these counts, not the FLOPs, set
+/// the shortest possible time of a pass. A class, shared by copies of the model.
+public final class SequentialSteps: @unchecked Sendable {
+    public internal(set) var teacherForced = 0
+    public internal(set) var sampling = 0
+    public init() {}
+    public func reset() {
+        teacherForced = 0
+        sampling = 0
+    }
 }
 
 /// What a sampler drew: the images and log p(x_i | x_<i) of every pixel.
@@ -61,23 +79,38 @@ extension PixelRNN {
     /// Logits per pixel: 1 for a Bernoulli, K otherwise.
     public var outputsPerPixel: Int { levels == 2 ? 1 : levels }
 
-    /// Network inputs for images given as levels: [N, D] with values v / (K - 1).
+    /// E: the length of a pixel's input vector e(v), 1 for K = 2, K + 1 otherwise.
+    public var encodingSize: Int { levels == 2 ? 1 : levels + 1 }
+
+    /// e(v) of every pixel, row-major N x D x E: [v / (K - 1)] for K = 2, [v / (K - 1), one-hot(v)]
+    /// otherwise.
+    public func encoded(_ pixels: [UInt8]) -> [Scalar] {
+        let e = encodingSize
+        var out = [Scalar](repeating: 0, count: pixels.count * e)
+        let scale = Scalar(levels - 1)
+        for (p, v) in pixels.enumerated() {
+            out[p * e] = Scalar(v) / scale
+            if e > 1 { out[p * e + 1 + Int(v)] = 1 }
+        }
+        return out
+    }
+
+    /// Network inputs for images given as levels: [N, D, E], e(v) for every pixel.
     public func inputs(_ pixels: [UInt8]) -> Tensor<Scalar> {
         precondition(
             pixels.count % dimension == 0, "\(pixels.count) levels is not a whole number of \(height)x\(width) images")
-        let table = (0..<levels).map { Scalar($0) / Scalar(levels - 1) }
-        return Tensor(shape: [pixels.count / dimension, dimension], scalars: pixels.map { table[Int($0)] })
+        precondition(pixels.allSatisfy { Int($0) < levels }, "a level is outside 0..<\(levels)")
+        return Tensor(shape: [pixels.count / dimension, dimension, encodingSize], scalars: encoded(pixels))
     }
 
     /// log p(x) of every image, [N], in one teacher-forced pass: the sum over i of
     /// log p(x_i | x_<i) = -BCE(a_i, x_i) for K = 2, log softmax(a_i)[x_i] otherwise.
     /// Differentiable with respect to the parameters (this is the training objective).
     public func logLikelihood(_ pixels: [UInt8]) -> Tensor<Scalar> {
-        precondition(pixels.allSatisfy { Int($0) < levels }, "a level is outside 0..<\(levels)")
-        let x = inputs(pixels)
-        let a = logits(x)
+        let a = logits(inputs(pixels))
         if levels == 2 {
-            return -Tensor.binaryCrossEntropy(logits: a, targets: x).sum(alongAxis: 1)
+            let targets = Tensor<Scalar>(shape: a.shape, scalars: pixels.map { Scalar($0) })
+            return -Tensor.binaryCrossEntropy(logits: a, targets: targets).sum(alongAxis: 1)
         }
         return -Tensor.crossEntropy(logits: a, labels: pixels.map { Int($0) }).sum(alongAxis: 1)
     }

@@ -3,7 +3,7 @@ import Tensors
 /// The Row LSTM of PixelRNN (van den Oord et al., 2016, section 3.1): an LSTM that runs down the
 /// image one *row* per step, computing the state of a whole row at once with 1-D convolutions.
 ///
-///     F        = MaskA_{k x k} * x                      input features, [C, H, W]
+///     F        = MaskA_{k x k} * e(x)                   input features, [C, H, W]
 ///     s_i      = K^is (*) F_i                           input-to-state: masked 1-D conv along row i
 ///                                                       (k = 3, mask B: taps j-1 and j, not j+1),
 ///                                                       computed for all rows at once
@@ -12,6 +12,7 @@ import Tensors
 ///     c_i = sigmoid(f) * c_{i-1} + sigmoid(i) * tanh(g),   h_i = sigmoid(o) * tanh(c_i)
 ///     logits_{i,j} = W_2 . relu(W_1 . h_{i,j} + b_1) + b_2
 ///
+/// with e(x) the pixels' input vectors (scaled level and one-hot code, see `PixelRNN.inputs`).
 /// Mask A (the centre and everything after it in raster order removed) makes F_{i,j} depend only
 /// on pixels before (i, j); mask B on the row convolution lets position j see F at j - 1 and j
 /// (both causal), never j + 1. The state-to-state convolution reads row i - 1 at j - 1, j, j + 1,
@@ -26,7 +27,7 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
     public let width: Int
     public let levels: Int
     public let hiddenSize: Int
-    /// The first layer: a k x k convolution with mask A, 1 -> C channels (applied without padding
+    /// The first layer: a k x k convolution with mask A, E -> C channels (applied without padding
     /// to an image padded by k / 2 on every side).
     public let inputConv: Conv2d<Scalar>
     /// K^is as [3 C, 4 h]: rows 0..<C act on column j - 1, C..<2C on j, 2C..<3C on j + 1.
@@ -40,6 +41,7 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
     /// Two 1x1 layers from h_{i,j} to the logits of pixel (i, j).
     public let hiddenLayer: Linear<Scalar>
     public let outputLayer: Linear<Scalar>
+    public let steps = SequentialSteps()
 
     /// - Parameters:
     ///   - features: C, the channels of the mask-A input convolution.
@@ -55,9 +57,10 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
         self.width = width
         self.levels = levels
         self.hiddenSize = hiddenSize
+        let e = levels == 2 ? 1 : levels + 1
         inputConv = Conv2d(
-            1, features, kernelSize: inputKernel, mask: RowLSTM.maskA(channels: features, kernelSize: inputKernel),
-            using: &rng)
+            e, features, kernelSize: inputKernel,
+            mask: RowLSTM.maskA(outChannels: features, inChannels: e, kernelSize: inputKernel), using: &rng)
         let (c, h) = (features, hiddenSize)
         inputToState = Parameter(
             Initializer.uniformFanIn.make([3 * c, 4 * h], fanIn: 2 * c, fanOut: 4 * h, using: &rng), name: "inputToState")
@@ -71,12 +74,13 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
         outputLayer = Linear(h, levels == 2 ? 1 : levels, using: &rng)
     }
 
-    /// Mask A of a k x k kernel with one input channel: 1 above the centre row, and left of the
-    /// centre in the centre row; 0 at the centre and after it.
-    public static func maskA(channels: Int, kernelSize k: Int) -> Tensor<Scalar> {
+    /// Mask A of a k x k kernel, [out, in, k, k]: 1 above the centre row, and left of the centre in
+    /// the centre row; 0 at the centre and after it (the same for every channel pair: all input
+    /// channels describe the same pixel).
+    public static func maskA(outChannels: Int, inChannels: Int, kernelSize k: Int) -> Tensor<Scalar> {
         let r = k / 2
         let one = (0..<(k * k)).map { p -> Scalar in p / k < r || (p / k == r && p % k < r) ? 1 : 0 }
-        return Tensor(shape: [channels, 1, k, k], scalars: (0..<channels).flatMap { _ in one })
+        return Tensor(shape: [outChannels, inChannels, k, k], scalars: (0..<(outChannels * inChannels)).flatMap { _ in one })
     }
 
     public var features: Int { inputConv.weight.shape[0] }
@@ -98,7 +102,7 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
         ).reshaped([m * w, 3 * c])
     }
 
-    /// The mask-A features of rows `rows` of images [N, 1, H, W], channels last: [N, rows, W, C].
+    /// The mask-A features of rows `rows` of images [N, E, H, W], channels last: [N, rows, W, C].
     func inputFeatures(_ images: Tensor<Scalar>, rows: Range<Int>) -> Tensor<Scalar> {
         let r = inputKernel / 2
         let padded = images.padded([(0, 0), (0, 0), (r, r), (r, r)])
@@ -132,10 +136,10 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
 
     public func logits(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
         precondition(
-            inputs.rank == 2 && inputs.shape[1] == dimension,
-            "RowLSTM(\(height)x\(width)) needs inputs [N, \(dimension)], got \(inputs.shape)")
+            inputs.rank == 3 && inputs.shape[1] == dimension && inputs.shape[2] == encodingSize,
+            "RowLSTM(\(height)x\(width), \(levels) levels) needs inputs [N, \(dimension), \(encodingSize)], got \(inputs.shape)")
         let (n, w, h) = (inputs.shape[0], width, hiddenSize)
-        let images = inputs.reshaped([n, 1, height, w])
+        let images = inputs.permuted([0, 2, 1]).reshaped([n, encodingSize, height, w])
         // The input-to-state part of every row at once (it does not depend on the state), row-major
         // [H, N * W, 4h] so that step i takes one slice.
         let s = inputToStateTerm(inputFeatures(images, rows: 0..<height)).reshaped([n, height, w * 4 * h])
@@ -147,6 +151,7 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
         for i in 0..<height {
             (hidden, cell) = rowStep(s.selecting(i).reshaped([n * w, 4 * h]), hidden: hidden, cell: cell)
             rows.append(hidden)
+            steps.teacherForced += 1
         }
         let k = outputsPerPixel
         let out = output(Tensor.concatenate(rows, alongAxis: 0)).reshaped([height, n, w * k]).permuted([1, 0, 2])
@@ -165,15 +170,15 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
         var out = pixels
         for m in 0..<n { for p in given..<d { out[m * d + p] = 0 } }
         var logProbabilities = [Double](repeating: 0, count: n * d)
-        let scale = Scalar(levels - 1)
         withoutGradient {
             var hidden = Tensor<Scalar>.zeros([n, w, h])
             var cell = Tensor<Scalar>.zeros([n * w, h])
             for i in 0..<height {
                 var row = (hidden: hidden, cell: cell)
                 for j in 0..<w {
-                    let images = Tensor(shape: [n, 1, height, w], scalars: out.map { Scalar($0) / scale })
+                    let images = inputs(out).permuted([0, 2, 1]).reshaped([n, encodingSize, height, w])
                     row = rowStep(inputToStateTerm(inputFeatures(images, rows: i..<(i + 1))), hidden: hidden, cell: cell)
+                    steps.sampling += 1
                     let logits = output(row.hidden.slice(j..<(j + 1), alongAxis: 1).reshaped([n, h]))
                     PixelRNNSampling.step(
                         logits, index: i * w + j, given: given, levels: levels, dimension: d, pixels: &out,

@@ -42,15 +42,18 @@ struct PixelRNNTests {
         return (0..<(count * dimension)).map { _ in UInt8(rng.index(below: levels)) }
     }
 
-    /// d(logits of pixel i of image 0, reduced with seeded random weights) / d(inputs), [N, D].
-    static func inputGradient(_ model: any PixelRNN<Double>, _ x: Tensor<Double>, pixel i: Int) -> Tensor<Double> {
+    /// d(logits of pixel i of image 0, reduced with seeded random weights) / d(inputs), summed in
+    /// absolute value over each pixel's input vector: [N * D].
+    static func inputGradient(_ model: any PixelRNN<Double>, _ x: Tensor<Double>, pixel i: Int) -> [Double] {
         let k = model.outputsPerPixel
         var rng = Random(seed: UInt64(100 + i))
         let weights = Tensor<Double>.normal([k], using: &rng)
-        return valueAndGradient(at: [x]) { t in
+        let g = valueAndGradient(at: [x]) { t in
             let a = model.logits(t[0]).reshaped([x.shape[0], model.dimension * k])
             return (a.slice(0..<1, alongAxis: 0).slice((i * k)..<((i + 1) * k), alongAxis: 1) * weights).sum()
         }.gradients[0]
+        let e = x.shape[2]
+        return (0..<(g.count / e)).map { p in (0..<e).reduce(0) { $0 + Swift.abs(g.scalars[p * e + $1]) } }
     }
 
     /// Causality by autodiff: the logits of pixel i do not depend on pixels j >= i at all (the
@@ -62,11 +65,12 @@ struct PixelRNNTests {
         let (height, width) = (4, 5)
         let model = kind.make(height: height, width: width, levels: levels)
         var rng = Random(seed: 3)
-        let x = Tensor<Double>.uniform([2, height * width], low: 0.1, high: 0.9, using: &rng)
+        // Inputs need not be valid codes for this: any values, so every input channel is exercised.
+        let x = Tensor<Double>.uniform([2, height * width, model.encodingSize], low: 0.1, high: 0.9, using: &rng)
         for i in 0..<(height * width) {
             let g = Self.inputGradient(model, x, pixel: i)
-            let own = Array(g.scalars[0..<model.dimension])
-            let other = Array(g.scalars[model.dimension...])
+            let own = Array(g[0..<model.dimension])
+            let other = Array(g[model.dimension...])
             #expect(other.allSatisfy { $0 == 0 }, "pixel \(i) of image 0 depends on image 1")
             let future = (i..<model.dimension).filter { own[$0] != 0 }
             #expect(future.isEmpty, "\(kind): logits of pixel \(i) depend on pixels \(future)")
@@ -118,6 +122,21 @@ struct PixelRNNTests {
         }
         // The samples differ from each other (the sampler draws, it does not copy).
         #expect(Set((0..<6).map { samples.pixels[($0 * 12)..<(($0 + 1) * 12)] }).count > 1)
+    }
+
+    /// The recurrence runs as often as the design says: H * W (raster) or H (rows) steps for one
+    /// teacher-forced pass of a whole batch, H * W to sample a batch.
+    @Test(arguments: PixelRNNKind.allCases)
+    func sequentialStepsAreCounted(kind: PixelRNNKind) {
+        let model = kind.make(height: 3, width: 5, levels: 3)
+        let images = Self.randomPixels(count: 4, dimension: 15, levels: 3, seed: 1)
+        model.steps.reset()
+        _ = model.logLikelihoods(images)
+        #expect(model.steps.teacherForced == model.trainingSteps && model.steps.sampling == 0)
+        #expect(model.trainingSteps == (kind == .raster ? 15 : 3))
+        var rng = Random(seed: 1)
+        _ = model.sample(count: 4, using: &rng)
+        #expect(model.steps.sampling == model.samplingSteps && model.samplingSteps == 15)
     }
 
     /// Completions keep the given pixels, draw the rest, and their log-probabilities are those of
