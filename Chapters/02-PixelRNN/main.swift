@@ -76,7 +76,7 @@ Chapter.run(number: 2, title: "PixelRNN") { chapter in
     }
 
     func train<M: PixelRNN>(
-        _ model: M, name: String, on trainSet: ImageSet, validation: ImageSet, epochs: Int, batchSize: Int = 64,
+        _ model: M, name: String, on trainSet: ImageSet, validation: ImageSet, epochs: Int, batchSize: Int = 16,
         learningRate: Float
     ) throws -> TrainingLog where M.Scalar == Float {
         let adam = Adam<Float>(learningRate: learningRate)

@@ -122,13 +122,25 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
         hidden: Tensor<Scalar>, cell: Tensor<Scalar>
     ) {
         let (n, w, h) = (hidden.shape[0], hidden.shape[1], hiddenSize)
-        let gates = s + Tensor.matmul(rowWindows(hidden), stateToState.value) + bias.value
+        let (newHidden, newCell) = lstm(gates: s + stateToStateTerm(hidden), cell: cell)
+        return (newHidden.reshaped([n, w, h]), newCell)
+    }
+
+    /// K^ss (*) h_{i-1} + b for the previous row's hidden state [N, W, h]: [N * W, 4 h].
+    func stateToStateTerm(_ hidden: Tensor<Scalar>) -> Tensor<Scalar> {
+        Tensor.matmul(rowWindows(hidden), stateToState.value) + bias.value
+    }
+
+    /// The LSTM cell's update from its gate pre-activations [M, 4 h] and old cell state [M, h]:
+    /// c' = sigmoid(f) * c + sigmoid(i) * tanh(g), h' = sigmoid(o) * tanh(c').
+    func lstm(gates: Tensor<Scalar>, cell: Tensor<Scalar>) -> (hidden: Tensor<Scalar>, cell: Tensor<Scalar>) {
+        let h = hiddenSize
         let i = gates.slice(0..<h, alongAxis: 1).sigmoid()
         let f = gates.slice(h..<(2 * h), alongAxis: 1).sigmoid()
         let g = gates.slice((2 * h)..<(3 * h), alongAxis: 1).tanh()
         let o = gates.slice((3 * h)..<(4 * h), alongAxis: 1).sigmoid()
         let c = f * cell + i * g
-        return ((o * c.tanh()).reshaped([n, w, h]), c)
+        return (o * c.tanh(), c)
     }
 
     /// Logits from hidden states [..., h]: [..., outputs].
@@ -158,33 +170,71 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
         return out.reshaped(k == 1 ? [n, dimension] : [n, dimension, k])
     }
 
-    /// Sampling pixel (i, j) needs the row state at j, which needs the pixels of row i left of j:
-    /// so every pixel is one step. Each step recomputes row i's state from the pixels drawn so far
-    /// (positions right of j see only zeros, and nothing left of them depends on those); after the
-    /// row's last pixel, that state is the exact h_i and c_i the next row starts from.
+    /// Sampling pixel (i, j) needs the row state at column j, which needs the pixels of row i left
+    /// of j: so every pixel is one step, H * W in all, each computing one position of the row:
+    ///
+    ///     F_{i,j-1}, F_{i,j}   from the k x k window of pixels above and left (mask A)
+    ///     s_{i,j}            = K^is_{j-1} F_{i,j-1} + K^is_j F_{i,j}          (mask B: no tap j + 1)
+    ///     gates_{i,j}        = s_{i,j} + (K^ss (*) h_{i-1})_j + b             (once per row)
+    ///
+    /// then the cell update at that one position. The same numbers as the teacher-forced pass, in
+    /// another order (the tests check that the log-probabilities agree to 1e-10).
     public func complete(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelRNNSamples {
         let d = dimension
         precondition(pixels.count % d == 0, "\(pixels.count) levels is not a whole number of \(height)x\(width) images")
         precondition((0...d).contains(given), "can keep 0...\(d) pixels, not \(given)")
-        let (n, w, h) = (pixels.count / d, width, hiddenSize)
+        let (n, w, h, e, c) = (pixels.count / d, width, hiddenSize, encodingSize, features)
+        let (k, r) = (inputKernel, inputKernel / 2)
         var out = pixels
-        for m in 0..<n { for p in given..<d { out[m * d + p] = 0 } }
         var logProbabilities = [Double](repeating: 0, count: n * d)
+        // e(x) of every pixel known so far, N x H x W x E (zero until a pixel is kept or drawn;
+        // mask A never reads a pixel before it is).
+        var code = [Scalar](repeating: 0, count: n * d * e)
+        func write(_ m: Int, _ p: Int) {
+            let v = encoded([out[m * d + p]])
+            for q in 0..<e { code[(m * d + p) * e + q] = v[q] }
+        }
         withoutGradient {
+            // The mask-A convolution as a matrix over flattened k x k x E windows: [k k E, C].
+            let kernel = (inputConv.weight.value * inputConv.mask!).permuted([2, 3, 1, 0]).reshaped([k * k * e, c])
+            let inputTaps = inputToState.value.slice(0..<(2 * c), alongAxis: 0)  // taps j - 1 and j
             var hidden = Tensor<Scalar>.zeros([n, w, h])
-            var cell = Tensor<Scalar>.zeros([n * w, h])
+            var cell = Tensor<Scalar>.zeros([n, w, h])
             for i in 0..<height {
-                var row = (hidden: hidden, cell: cell)
+                let fromAbove = stateToStateTerm(hidden).reshaped([n, w, 4 * h])
+                var hiddens: [Tensor<Scalar>] = [], cells: [Tensor<Scalar>] = []
                 for j in 0..<w {
-                    let images = inputs(out).permuted([0, 2, 1]).reshaped([n, encodingSize, height, w])
-                    row = rowStep(inputToStateTerm(inputFeatures(images, rows: i..<(i + 1))), hidden: hidden, cell: cell)
+                    // The windows of F_{i,j-1} and F_{i,j}, [N * 2, k k E]; F_{i,-1} is zero padding.
+                    var windows = [Scalar](repeating: 0, count: n * 2 * k * k * e)
+                    for m in 0..<n {
+                        for t in 0..<2 {
+                            for a in 0..<k {
+                                for b in 0..<k {
+                                    let (y, x) = (i - r + a, j - 1 + t - r + b)
+                                    guard y >= 0, y < height, x >= 0, x < w else { continue }
+                                    let from = (m * d + y * w + x) * e, to = (((m * 2 + t) * k + a) * k + b) * e
+                                    for q in 0..<e { windows[to + q] = code[from + q] }
+                                }
+                            }
+                        }
+                    }
+                    var f = Tensor.matmul(Tensor(shape: [n * 2, k * k * e], scalars: windows), kernel) + inputConv.bias.value
+                    if j == 0 {
+                        f = f * Tensor(shape: [n * 2, 1], scalars: (0..<(2 * n)).map { $0 % 2 == 0 ? 0 : 1 })
+                    }
+                    let s = Tensor.matmul(f.reshaped([n, 2 * c]), inputTaps)
+                    let gates = s + fromAbove.slice(j..<(j + 1), alongAxis: 1).reshaped([n, 4 * h])
+                    let state = lstm(gates: gates, cell: cell.slice(j..<(j + 1), alongAxis: 1).reshaped([n, h]))
                     steps.sampling += 1
-                    let logits = output(row.hidden.slice(j..<(j + 1), alongAxis: 1).reshaped([n, h]))
                     PixelRNNSampling.step(
-                        logits, index: i * w + j, given: given, levels: levels, dimension: d, pixels: &out,
-                        logProbabilities: &logProbabilities, using: &rng)
+                        output(state.hidden), index: i * w + j, given: given, levels: levels, dimension: d,
+                        pixels: &out, logProbabilities: &logProbabilities, using: &rng)
+                    for m in 0..<n { write(m, i * w + j) }
+                    hiddens.append(state.hidden.reshaped([n, 1, h]))
+                    cells.append(state.cell.reshaped([n, 1, h]))
                 }
-                (hidden, cell) = row
+                hidden = Tensor.concatenate(hiddens, alongAxis: 1)
+                cell = Tensor.concatenate(cells, alongAxis: 1)
             }
         }
         return PixelRNNSamples(pixels: out, stepLogProbabilities: logProbabilities, dimension: d)
