@@ -84,16 +84,7 @@ extension PixelRNN {
 
     /// e(v) of every pixel, row-major N x D x E: [v / (K - 1)] for K = 2, [v / (K - 1), one-hot(v)]
     /// otherwise.
-    public func encoded(_ pixels: [UInt8]) -> [Scalar] {
-        let e = encodingSize
-        var out = [Scalar](repeating: 0, count: pixels.count * e)
-        let scale = Scalar(levels - 1)
-        for (p, v) in pixels.enumerated() {
-            out[p * e] = Scalar(v) / scale
-            if e > 1 { out[p * e + 1 + Int(v)] = 1 }
-        }
-        return out
-    }
+    public func encoded(_ pixels: [UInt8]) -> [Scalar] { PixelRNNSampling.encode(pixels, levels: levels) }
 
     /// Network inputs for images given as levels: [N, D, E], e(v) for every pixel.
     public func inputs(_ pixels: [UInt8]) -> Tensor<Scalar> {
@@ -171,8 +162,24 @@ extension PixelRNN {
     }
 }
 
-/// The last step of every sampler: one level drawn from the conditional given by its logits.
+/// The pixel code e(v) and the last step of every sampler: one level drawn from the conditional
+/// given by its logits. (The loops over elements are pre-specialised for Float and Double: called
+/// unspecialised from a chapter, generic element loops run 10-100x slower.)
 enum PixelRNNSampling {
+    /// e(v) for every level in `pixels`, row-major [count, E] (see `PixelRNN.encoded`).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    static func encode<S: TensorScalar>(_ pixels: [UInt8], levels: Int) -> [S] {
+        let e = levels == 2 ? 1 : levels + 1
+        var out = [S](repeating: 0, count: pixels.count * e)
+        let scale = S(levels - 1)
+        for (p, v) in pixels.enumerated() {
+            out[p * e] = S(v) / scale
+            if e > 1 { out[p * e + 1 + Int(v)] = 1 }
+        }
+        return out
+    }
+
     /// p(level) for the logits of one pixel (one logit for K = 2, K otherwise).
     static func probabilities(_ logits: [Double], levels: Int) -> [Double] {
         if levels == 2 {
@@ -209,6 +216,8 @@ enum PixelRNNSampling {
 
     /// For pixel `index` of every image: keeps the given level (index < given) or draws one, writes
     /// it into `pixels`, and records its log-probability. `logits` is [N, outputs] for this pixel.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     static func step<S: TensorScalar>(
         _ logits: Tensor<S>, index: Int, given: Int, levels: Int, dimension: Int, pixels: inout [UInt8],
         logProbabilities: inout [Double], using rng: inout Random

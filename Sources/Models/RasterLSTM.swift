@@ -66,6 +66,8 @@ public struct RasterLSTM<Scalar: TensorScalar>: PixelRNN {
         return Tensor.concatenate([previous.permuted([1, 0, 2]), position], alongAxis: 2)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func logits(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
         precondition(
             inputs.rank == 3 && inputs.shape[1] == dimension && inputs.shape[2] == encodingSize,
@@ -87,6 +89,8 @@ public struct RasterLSTM<Scalar: TensorScalar>: PixelRNN {
         return k == 1 ? out.reshaped([n, d]) : out
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func complete(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelRNNSamples {
         let d = dimension
         precondition(pixels.count % d == 0, "\(pixels.count) levels is not a whole number of \(height)x\(width) images")

@@ -146,6 +146,8 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
     /// Logits from hidden states [..., h]: [..., outputs].
     func output(_ hidden: Tensor<Scalar>) -> Tensor<Scalar> { outputLayer(hiddenLayer(hidden).relu()) }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func logits(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
         precondition(
             inputs.rank == 3 && inputs.shape[1] == dimension && inputs.shape[2] == encodingSize,
@@ -179,6 +181,8 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
     ///
     /// then the cell update at that one position. The same numbers as the teacher-forced pass, in
     /// another order (the tests check that the log-probabilities agree to 1e-10).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func complete(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelRNNSamples {
         let d = dimension
         precondition(pixels.count % d == 0, "\(pixels.count) levels is not a whole number of \(height)x\(width) images")
