@@ -27,8 +27,7 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
     public let width: Int
     public let levels: Int
     public let hiddenSize: Int
-    /// The first layer: a k x k convolution with mask A, E -> C channels (applied without padding
-    /// to an image padded by k / 2 on every side).
+    /// The first layer: a k x k convolution with mask A, E -> C channels, zero padding k / 2.
     public let inputConv: Conv2d<Scalar>
     /// K^is as [3 C, 4 h]: rows 0..<C act on column j - 1, C..<2C on j, 2C..<3C on j + 1.
     public let inputToState: Parameter<Scalar>
@@ -59,7 +58,7 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
         self.hiddenSize = hiddenSize
         let e = levels == 2 ? 1 : levels + 1
         inputConv = Conv2d(
-            e, features, kernelSize: inputKernel,
+            e, features, kernelSize: inputKernel, padding: inputKernel / 2,
             mask: RowLSTM.maskA(outChannels: features, inChannels: e, kernelSize: inputKernel), using: &rng)
         let (c, h) = (features, hiddenSize)
         inputToState = Parameter(
@@ -102,13 +101,8 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
         ).reshaped([m * w, 3 * c])
     }
 
-    /// The mask-A features of rows `rows` of images [N, E, H, W], channels last: [N, rows, W, C].
-    func inputFeatures(_ images: Tensor<Scalar>, rows: Range<Int>) -> Tensor<Scalar> {
-        let r = inputKernel / 2
-        let padded = images.padded([(0, 0), (0, 0), (r, r), (r, r)])
-        let window = padded.slice(rows.lowerBound..<(rows.upperBound + 2 * r), alongAxis: 2)
-        return inputConv(window).permuted([0, 2, 3, 1])
-    }
+    /// F = MaskA * e(x) for images [N, E, H, W], channels last: [N, H, W, C].
+    func inputFeatures(_ images: Tensor<Scalar>) -> Tensor<Scalar> { inputConv(images).permuted([0, 2, 3, 1]) }
 
     /// s = K^is (*) F with mask B, for features [N, R, W, C]: [N * R * W, 4 h].
     func inputToStateTerm(_ features: Tensor<Scalar>) -> Tensor<Scalar> {
@@ -156,7 +150,7 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
         let images = inputs.permuted([0, 2, 1]).reshaped([n, encodingSize, height, w])
         // The input-to-state part of every row at once (it does not depend on the state), row-major
         // [H, N * W, 4h] so that step i takes one slice.
-        let s = inputToStateTerm(inputFeatures(images, rows: 0..<height)).reshaped([n, height, w * 4 * h])
+        let s = inputToStateTerm(inputFeatures(images)).reshaped([n, height, w * 4 * h])
             .permuted([1, 0, 2])
         // H sequential steps, each a whole row.
         var hidden = Tensor<Scalar>.zeros([n, w, h])
