@@ -8,6 +8,7 @@ let package = Package(
     name: "GenerativeWorkbook",
     products: [
         .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "Plot", targets: ["Plot"]),
         .executable(name: "workbook", targets: ["workbook-runner"]),
     ],
     dependencies: [
@@ -16,6 +17,11 @@ let package = Package(
     targets: [
         // The didactic tensor library: n-d arrays, reverse-mode autodiff, layers, optimisers.
         .target(name: "Tensors"),
+        // libpng, seen from Swift through a module map (only its simplified png_image API is used).
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // PNG figures: a raster canvas, a bitmap font, image grids and plots of plain arrays.
+        .target(name: "Plot", dependencies: ["CPNG"]),
         // What every chapter shares: flags, progress line, results table, timing.
         .target(
             name: "Workbook",
@@ -32,6 +38,7 @@ let package = Package(
             ],
             path: "Chapters/Workbook"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook"]),
     ],
     swiftLanguageModes: [.v5]
