@@ -36,3 +36,16 @@ func expectPNGError(
     }
     return nil
 }
+
+/// The smallest rectangle holding every pixel of `canvas` for which `matches` holds, or nil.
+func boundingBox(
+    of canvas: Canvas, where matches: (Color) -> Bool
+) -> (minX: Int, minY: Int, maxX: Int, maxY: Int)? {
+    var box: (minX: Int, minY: Int, maxX: Int, maxY: Int)?
+    for y in 0..<canvas.height {
+        for x in 0..<canvas.width where matches(canvas[x, y]) {
+            box = (min(box?.minX ?? x, x), min(box?.minY ?? y, y), max(box?.maxX ?? x, x), max(box?.maxY ?? y, y))
+        }
+    }
+    return box
+}

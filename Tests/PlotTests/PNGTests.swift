@@ -22,6 +22,15 @@ import Testing
         #expect(contents(of: folder) == ["image.png"], "no temporary file is left behind")
     }
 
+    @Test func canvasRoundTrip() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(folder) }
+        var canvas = Canvas(width: 3, height: 2)
+        canvas[2, 1] = Color(red: 10, green: 20, blue: 30)
+        try canvas.writePNG(to: "\(folder)/canvas.png")
+        #expect(try Bitmap(readingPNG: "\(folder)/canvas.png") == canvas.bitmap)
+    }
+
     @Test func missingFoldersAreCreated() throws {
         let folder = try makeTemporaryFolder()
         defer { removeTemporaryFolder(folder) }
