@@ -49,3 +49,14 @@ func boundingBox(
     }
     return box
 }
+
+/// The mean position of the pixels of one colour.
+func centroid(of color: Color, in canvas: Canvas) -> (x: Double, y: Double)? {
+    var (sumX, sumY, count) = (0, 0, 0)
+    for y in 0..<canvas.height {
+        for x in 0..<canvas.width where canvas[x, y] == color {
+            (sumX, sumY, count) = (sumX + x, sumY + y, count + 1)
+        }
+    }
+    return count == 0 ? nil : (Double(sumX) / Double(count), Double(sumY) / Double(count))
+}
