@@ -60,3 +60,26 @@ func centroid(of color: Color, in canvas: Canvas) -> (x: Double, y: Double)? {
     }
     return count == 0 ? nil : (Double(sumX) / Double(count), Double(sumY) / Double(count))
 }
+
+/// A small seeded generator (splitmix64) for example data: the tests of Plot do not depend on
+/// Tensors, whose `Random` the chapters use.
+struct ExampleRandom {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    /// Uniform in [0, 1).
+    mutating func uniform() -> Double {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+    }
+
+    /// Standard normal, by the Box-Muller transform.
+    mutating func normal() -> Double {
+        let u = 1 - uniform()
+        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * uniform())
+    }
+}
