@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "Tensors", targets: ["Tensors"]),
         .executable(name: "workbook", targets: ["workbook-runner"]),
+        .executable(name: "bench", targets: ["Bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,6 +32,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Chapters/Workbook"),
+        .executableTarget(
+            name: "Bench",
+            dependencies: ["Tensors", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Bench"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook"]),
     ],
