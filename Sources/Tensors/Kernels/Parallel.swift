@@ -35,3 +35,16 @@ func parallelFor(_ parts: Int, _ body: (Int) -> Void) {
 func share(_ t: Int, of parts: Int, _ count: Int) -> Range<Int> {
     (t * count / parts)..<((t + 1) * count / parts)
 }
+
+/// Runs `body` over 0..<n in contiguous chunks: the whole range on this thread when n is small,
+/// else one chunk per thread of at least `minimumPerThread` elements. For elementwise loops,
+/// where each element's result does not depend on where a chunk starts.
+@inline(__always)
+func parallelChunks(_ n: Int, minimumPerThread: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
+    let parts = min(Parallelism.threadCount, n / minimumPerThread)
+    if parts <= 1 {
+        body(0..<n)
+        return
+    }
+    parallelFor(parts) { t in body(share(t, of: parts, n)) }
+}

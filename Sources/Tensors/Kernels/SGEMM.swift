@@ -30,10 +30,10 @@ enum SGEMMBlocking {
     static let minimumParallelWork = 1 << 19
 }
 
-@inline(__always) private func load8(_ p: UnsafePointer<Float>) -> Float8 {
+@inline(__always) func load8(_ p: UnsafePointer<Float>) -> Float8 {
     UnsafeRawPointer(p).loadUnaligned(as: Float8.self)
 }
-@inline(__always) private func store8(_ v: Float8, _ p: UnsafeMutablePointer<Float>) {
+@inline(__always) func store8(_ v: Float8, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float8.self)
 }
 /// Four stored copies of one A value, as eight lanes.
