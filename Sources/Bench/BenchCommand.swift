@@ -82,16 +82,20 @@ struct BenchCommand: ParsableCommand {
     func line(_ m: Measurement, _ reference: PeerResults?) -> String {
         var s = "[\(m.section.padding(toLength: 8, withPad: " ", startingAt: 0))] \(m.name.padding(toLength: 42, withPad: " ", startingAt: 0)) " + String(format: "%9.3f ms", m.ms)
         if let g = m.gflopsPerSecond { s += String(format: "  %7.2f GFLOP/s", g) }
+        if let c = m.cpuMs { s += String(format: "  (cpu %.3f ms)", c) }
         if let key = m.peer, let p = reference?.records[key] { s += String(format: "   %@ %.3f ms, ratio %.2f", key.impl, p.ms, m.ms / p.ms) }
         return s
     }
 
     /// The summary table; with peers, their time and the ratio ours / theirs (below 1: faster).
     func table(_ results: [Measurement], _ reference: PeerResults?) -> String {
-        var rows: [[String]] = [["workload", "ms", "GFLOP/s"]]
+        var rows: [[String]] = [["workload", "ms", "GFLOP/s", "cpu ms"]]
         if reference != nil { rows[0] += ["peer", "peer ms", "peer GFLOP/s", "time ratio"] }
         for m in results {
-            var row = ["\(m.section): \(m.name)", String(format: "%.3f", m.ms), m.gflopsPerSecond.map { String(format: "%.1f", $0) } ?? "-"]
+            var row = [
+                "\(m.section): \(m.name)", String(format: "%.3f", m.ms), m.gflopsPerSecond.map { String(format: "%.1f", $0) } ?? "-",
+                m.cpuMs.map { String(format: "%.3f", $0) } ?? "-",
+            ]
             if let reference {
                 if let key = m.peer, let p = reference.records[key] {
                     row += [key.impl, String(format: "%.3f", p.ms), p.gflops.map { String(format: "%.1f", $0) } ?? "-", String(format: "%.2f", m.ms / p.ms)]
@@ -119,6 +123,7 @@ struct BenchCommand: ParsableCommand {
             ]
             if let f = m.flops { r["gflop"] = f / 1e9 }
             if let g = m.gflopsPerSecond { r["gflops_per_s"] = g }
+            if let c = m.cpuMs { r["cpu_ms"] = c }
             if let key = m.peer, let p = reference?.records[key] {
                 r["peer"] = ["impl": key.impl, "ms": p.ms, "time_ratio": m.ms / p.ms] as [String: Any]
             }

@@ -8,6 +8,9 @@ struct Measurement {
     let name: String
     /// Milliseconds per call: median, fastest and slowest sample.
     let ms: Double, msMin: Double, msMax: Double
+    /// Processor time (all threads, user + system) per call in the timed samples, in ms: on a
+    /// machine shared with other jobs this moves less than the wall-clock time.
+    var cpuMs: Double? = nil
     /// Floating-point operations per call, where that is meaningful.
     let flops: Double?
     /// The key of the `peers.py` record this compares with (section, name, implementation).
@@ -29,8 +32,17 @@ func now() -> Double {
     return Double(t.tv_sec) + 1e-9 * Double(t.tv_nsec)
 }
 
-/// Median, minimum and maximum milliseconds per call of `body`.
-func time(_ options: TimingOptions, _ body: () -> Void) -> (median: Double, min: Double, max: Double) {
+/// Processor seconds used by this process so far (user + system, all threads).
+func processorTime() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    let user = Double(usage.ru_utime.tv_sec) + 1e-6 * Double(usage.ru_utime.tv_usec)
+    let system = Double(usage.ru_stime.tv_sec) + 1e-6 * Double(usage.ru_stime.tv_usec)
+    return user + system
+}
+
+/// Median, minimum and maximum milliseconds per call of `body`, and processor ms per call.
+func time(_ options: TimingOptions, _ body: () -> Void) -> (median: Double, min: Double, max: Double, cpu: Double) {
     for _ in 0..<options.warmup { body() }
     // Calibrate the inner loop so that one sample lasts at least minSample seconds.
     var n = 1
@@ -42,13 +54,15 @@ func time(_ options: TimingOptions, _ body: () -> Void) -> (median: Double, min:
         n = max(n * 2, Int(Double(n) * options.minSample / max(dt, 1e-9) * 1.1))
     }
     var samples: [Double] = []
+    let cpu0 = processorTime()
     for _ in 0..<options.samples {
         let t0 = now()
         for _ in 0..<n { body() }
         samples.append((now() - t0) / Double(n) * 1e3)
     }
+    let cpu = (processorTime() - cpu0) * 1e3 / Double(n * options.samples)
     samples.sort()
-    return (samples[samples.count / 2], samples[0], samples[samples.count - 1])
+    return (samples[samples.count / 2], samples[0], samples[samples.count - 1], cpu)
 }
 
 /// Resident memory of this process in megabytes, from /proc/self/statm (second field, in pages).

@@ -18,7 +18,7 @@ func benchSGEMM(_ options: TimingOptions) -> [Measurement] {
         let t = time(options) { sink += Tensor.matmul(a, b).scalars[0] }
         let name = "\(n)x\(n)x\(n)"
         return Measurement(
-            section: "sgemm", name: name, ms: t.median, msMin: t.min, msMax: t.max, flops: 2 * pow(Double(n), 3),
+            section: "sgemm", name: name, ms: t.median, msMin: t.min, msMax: t.max, cpuMs: t.cpu, flops: 2 * pow(Double(n), 3),
             peer: PeerKey(section: "sgemm", name: name, impl: "numpy"))
     }
 }
@@ -51,10 +51,10 @@ func benchConv(_ options: TimingOptions) -> [Measurement] {
     }
     return [
         Measurement(
-            section: "conv", name: name + " fwd", ms: forward.median, msMin: forward.min, msMax: forward.max,
+            section: "conv", name: name + " fwd", ms: forward.median, msMin: forward.min, msMax: forward.max, cpuMs: forward.cpu,
             flops: flops, peer: PeerKey(section: "conv", name: name + " fwd", impl: "torch")),
         Measurement(
-            section: "conv", name: name + " fwd+bwd(dx,dW)", ms: both.median, msMin: both.min, msMax: both.max,
+            section: "conv", name: name + " fwd+bwd(dx,dW)", ms: both.median, msMin: both.min, msMax: both.max, cpuMs: both.cpu,
             flops: 3 * flops, peer: PeerKey(section: "conv", name: name + " fwd+bwd(dx,dW)", impl: "torch")),
     ]
 }
@@ -135,11 +135,11 @@ func benchPixelCNN(_ options: TimingOptions) -> [Measurement] {
     let name = "train step B32 28x28 (\(count) params)"
     return [
         Measurement(
-            section: "pixelcnn", name: name, ms: step.median, msMin: step.min, msMax: step.max, flops: trainFlops,
+            section: "pixelcnn", name: name, ms: step.median, msMin: step.min, msMax: step.max, cpuMs: step.cpu, flops: trainFlops,
             peer: PeerKey(section: "pixelcnn", name: name, impl: "torch")),
         Measurement(
             section: "pixelcnn", name: "forward only B32 (no grad)", ms: forward.median, msMin: forward.min,
-            msMax: forward.max, flops: forwardFlops,
+            msMax: forward.max, cpuMs: forward.cpu, flops: forwardFlops,
             peer: PeerKey(section: "pixelcnn", name: "forward only B32 (no grad)", impl: "torch")),
     ]
 }
@@ -198,11 +198,11 @@ func benchLSTM(_ options: TimingOptions) -> [Measurement] {
     return [
         Measurement(
             section: "lstm", name: "train step T64 B64 H128 17-way", ms: train.median, msMin: train.min,
-            msMax: train.max, flops: 3 * forwardFlops,
+            msMax: train.max, cpuMs: train.cpu, flops: 3 * forwardFlops,
             peer: PeerKey(section: "lstm", name: "train step T64 B64 H128 17-way", impl: "torch nn.LSTM")),
         Measurement(
             section: "lstm", name: "sample 64 imgs 8x8 (64 seq. steps)", ms: sample.median, msMin: sample.min,
-            msMax: sample.max, flops: forwardFlops,
+            msMax: sample.max, cpuMs: sample.cpu, flops: forwardFlops,
             peer: PeerKey(section: "lstm", name: "sample 64 imgs 8x8 (64 seq. steps)", impl: "torch nn.LSTM")),
     ]
 }
@@ -239,7 +239,7 @@ func benchVAE(_ options: TimingOptions) -> [Measurement] {
     let name = "MLP VAE 784-400-2x20 / 20-400-784 B100"
     return [
         Measurement(
-            section: "vae", name: name, ms: step.median, msMin: step.min, msMax: step.max,
+            section: "vae", name: name, ms: step.median, msMin: step.min, msMax: step.max, cpuMs: step.cpu,
             flops: 3 * forward - 2 * Double(batch * 784 * 400), peer: PeerKey(section: "vae", name: name, impl: "torch"))
     ]
 }
@@ -281,7 +281,7 @@ func benchGAN(_ options: TimingOptions) -> [Measurement] {
     let name = "MLP GAN G 64-256-784, D 784-256-1, B64"
     return [
         Measurement(
-            section: "gan", name: name, ms: step.median, msMin: step.min, msMax: step.max, flops: flops,
+            section: "gan", name: name, ms: step.median, msMin: step.min, msMax: step.max, cpuMs: step.cpu, flops: flops,
             peer: PeerKey(section: "gan", name: name, impl: "torch"))
     ]
 }

@@ -14,12 +14,11 @@ struct GEMMShape {
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func gemm<S: TensorScalar>(
-    _ s: GEMMShape, _ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>
+    _ s: GEMMShape, _ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
+    threads: Int = Parallelism.threadCount
 ) {
     if S.self == Float.self {
-        sgemm(
-            s, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), UnsafeRawPointer(b).assumingMemoryBound(to: Float.self),
-            UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self))
+        sgemm(s, floats(a), floats(b), floats(c), threads: threads)
         return
     }
     let (m, n, k) = (s.m, s.n, s.k)

@@ -90,6 +90,39 @@ private func microKernel(
     store8(c5, c + 5 * ldc)
 }
 
+// The same for the last, partial row tile of C: only the first `rows` (at most 4) rows of the
+// panel are computed, four or two at a time, into the 8-wide scratch tile `c`.
+@inline(__always)
+private func microKernelPartial(
+    _ rows: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>
+) {
+    var c0 = Float8(), c1 = Float8(), c2 = Float8(), c3 = Float8()
+    var pa = a, pb = b
+    if rows > 2 {
+        for _ in 0..<kc {
+            let bv = load8(pb)
+            c0 += broadcast(pa) * bv
+            c1 += broadcast(pa + 4) * bv
+            c2 += broadcast(pa + 8) * bv
+            c3 += broadcast(pa + 12) * bv
+            pa += 24
+            pb += 8
+        }
+    } else {
+        for _ in 0..<kc {
+            let bv = load8(pb)
+            c0 += broadcast(pa) * bv
+            c1 += broadcast(pa + 4) * bv
+            pa += 24
+            pb += 8
+        }
+    }
+    store8(c0, c)
+    store8(c1, c + 8)
+    store8(c2, c + 16)
+    store8(c3, c + 24)
+}
+
 // Rows i0..<i0+mc and k-slice p0..<p0+kc of op(A), as micro-panels of MR rows: for each p, the MR
 // values of column p, each written four times. Rows past the end are zeros.
 private func packA(
@@ -97,13 +130,29 @@ private func packA(
 ) {
     let mr = SGEMMBlocking.mr
     var d = dst
+    @inline(__always) func put(_ v: Float) {
+        UnsafeMutableRawPointer(d).storeBytes(of: Float4(repeating: v), as: Float4.self)
+        d += 4
+    }
     for i in stride(from: 0, to: mc, by: mr) {
         let rows = min(mr, mc - i)
-        for p in 0..<kc {
-            for r in 0..<mr {
-                let v = r < rows ? a.at(i0 + i + r, p0 + p) : 0
-                UnsafeMutableRawPointer(d).storeBytes(of: Float4(repeating: v), as: Float4.self)
-                d += 4
+        if rows == mr && a.transposed {
+            // Stored (k, m): the six values of a step of k are next to each other.
+            var src = a.base + p0 * a.stride + i0 + i
+            for _ in 0..<kc {
+                put(src[0]); put(src[1]); put(src[2]); put(src[3]); put(src[4]); put(src[5])
+                src += a.stride
+            }
+        } else if rows == mr {
+            // Stored (m, k): six rows read side by side, each one contiguous.
+            let r0 = a.base + (i0 + i) * a.stride + p0
+            let (r1, r2, r3, r4, r5) = (r0 + a.stride, r0 + 2 * a.stride, r0 + 3 * a.stride, r0 + 4 * a.stride, r0 + 5 * a.stride)
+            for p in 0..<kc {
+                put(r0[p]); put(r1[p]); put(r2[p]); put(r3[p]); put(r4[p]); put(r5[p])
+            }
+        } else {
+            for p in 0..<kc {
+                for r in 0..<mr { put(r < rows ? a.at(i0 + i + r, p0 + p) : 0) }
             }
         }
     }
@@ -118,11 +167,20 @@ private func packB(
     var d = dst
     for j in stride(from: 0, to: nc, by: nr) {
         let cols = min(nr, nc - j)
-        if !b.transposed && cols == nr {
+        if cols == nr && !b.transposed {
             var src = b.base + p0 * b.stride + j0 + j
             for _ in 0..<kc {
                 store8(load8(src), d)
                 src += b.stride
+                d += nr
+            }
+        } else if cols == nr {
+            // Stored (n, k): eight rows read side by side, each one contiguous.
+            let r0 = b.base + (j0 + j) * b.stride + p0
+            let (r1, r2, r3) = (r0 + b.stride, r0 + 2 * b.stride, r0 + 3 * b.stride)
+            let (r4, r5, r6, r7) = (r0 + 4 * b.stride, r0 + 5 * b.stride, r0 + 6 * b.stride, r0 + 7 * b.stride)
+            for p in 0..<kc {
+                store8(Float8(r0[p], r1[p], r2[p], r3[p], r4[p], r5[p], r6[p], r7[p]), d)
                 d += nr
             }
         } else {
@@ -169,9 +227,14 @@ private func sgemmBlock(
                         if mr == B.mr && nr == B.nr {
                             microKernel(kc, panelA, panelB, tile, ldc, add: add)
                         } else {
-                            // A partial tile is computed whole into a scratch tile, then the
-                            // part inside C is copied (or added) over.
-                            microKernel(kc, panelA, panelB, edge, B.nr, add: false)
+                            // A partial tile is computed into a scratch tile (only the rows
+                            // that exist, when there are at most four), then the part inside
+                            // C is copied (or added) over.
+                            if mr <= 4 {
+                                microKernelPartial(mr, kc, panelA, panelB, edge)
+                            } else {
+                                microKernel(kc, panelA, panelB, edge, B.nr, add: false)
+                            }
                             for r in 0..<mr {
                                 for q in 0..<nr {
                                     tile[r * ldc + q] = add ? tile[r * ldc + q] + edge[r * B.nr + q] : edge[r * B.nr + q]
