@@ -32,6 +32,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Minimum seconds per timed sample (the inner loop is calibrated to it).")
     var minSample: Double = 0.25
 
+    @Option(help: "Threads the kernels use (peers.py --threads; the default is the number of cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
     @Option(help: "Training steps of the memory workload.")
     var memorySteps: Int = 10_000
 
@@ -40,8 +43,8 @@ struct BenchCommand: ParsableCommand {
         if !unknown.isEmpty {
             throw ValidationError("unknown workload \(unknown.joined(separator: ", ")); choose from \(Self.sections.joined(separator: ","))")
         }
-        if samples < 1 || warmup < 0 || minSample <= 0 || memorySteps < 100 {
-            throw ValidationError("--samples must be >= 1, --warmup >= 0, --min-sample > 0, --memory-steps >= 100")
+        if samples < 1 || warmup < 0 || minSample <= 0 || memorySteps < 100 || threads < 1 {
+            throw ValidationError("--samples must be >= 1, --warmup >= 0, --min-sample > 0, --memory-steps >= 100, --threads >= 1")
         }
     }
 
@@ -50,7 +53,8 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let reference = try peers.map { try PeerResults(path: $0) }
         let options = TimingOptions(samples: samples, warmup: warmup, minSample: minSample)
-        print("bench: Float, \(ProcessInfo.processInfo.activeProcessorCount) cores, median of \(samples) samples of >= \(minSample) s after \(warmup) warm-up calls")
+        Parallelism.threadCount = threads
+        print("bench: Float, \(threads) threads on \(ProcessInfo.processInfo.activeProcessorCount) cores, median of \(samples) samples of >= \(minSample) s after \(warmup) warm-up calls")
         var results: [Measurement] = []
         var memory: [(step: Int, megabytes: Double)] = []
         for section in Self.sections where selected.contains(section) {

@@ -8,7 +8,8 @@
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func filledArray<S: TensorScalar>(_ value: S, count n: Int) -> [S] {
-    [S](unsafeUninitializedCapacity: n) { y, count in
+    _ = AllocatorTuning.applied
+    return [S](unsafeUninitializedCapacity: n) { y, count in
         if let p = y.baseAddress { for i in 0..<n { p[i] = value } }
         count = n
     }
@@ -19,7 +20,8 @@ func filledArray<S: TensorScalar>(_ value: S, count n: Int) -> [S] {
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func uninitializedArray<S: TensorScalar>(count n: Int, _ fill: (UnsafeMutablePointer<S>) -> Void) -> [S] {
-    [S](unsafeUninitializedCapacity: n) { y, count in
+    _ = AllocatorTuning.applied
+    return [S](unsafeUninitializedCapacity: n) { y, count in
         if n > 0 { fill(y.baseAddress!) }
         count = n
     }
