@@ -31,5 +31,10 @@ func uninitializedArray<S: TensorScalar>(count n: Int, _ fill: (UnsafeMutablePoi
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func addInPlace<S: TensorScalar>(_ y: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>, count n: Int) {
+    if S.self == Float.self {
+        let (y, x) = (floats(y), floats(x))
+        if n > 0 { parallelChunks(n) { r in zip8(r.count, y + r.lowerBound, x + r.lowerBound, y + r.lowerBound) { $0 + $1 } } }
+        return
+    }
     for i in 0..<n { y[i] += x[i] }
 }

@@ -53,7 +53,7 @@ extension Tensor {
         let n = shape[axis]
         return Tensor.differentiable(op: "max", output: Tensor(shape: outShape, scalars: kept.scalars), inputs: [self]) {
             g in
-            var dx = [Scalar](repeating: 0, count: inputShape.reduce(1, *))
+            var dx: [Scalar] = filledArray(0, count: inputShape.reduce(1, *))
             for o in 0..<outer {
                 for j in 0..<inner {
                     dx[(o * n + Int(argmax[o * inner + j])) * inner + j] = g.scalars[o * inner + j]
@@ -91,7 +91,7 @@ extension Tensor {
         let classes = shape[rank - 1]
         let rows = count / Swift.max(classes, 1)
         precondition(indices.count == rows, "gathering needs \(rows) indices for shape \(shape), got \(indices.count)")
-        var picked = [Scalar](repeating: 0, count: rows)
+        var picked: [Scalar] = filledArray(0, count: rows)
         for (r, c) in indices.enumerated() {
             precondition(c >= 0 && c < classes, "class index \(c) out of range 0..<\(classes)")
             picked[r] = scalars[r * classes + c]
@@ -100,7 +100,7 @@ extension Tensor {
         return Tensor.differentiable(
             op: "gather", output: Tensor(shape: Array(shape.dropLast()), scalars: picked), inputs: [self]
         ) { g in
-            var dx = [Scalar](repeating: 0, count: rows * classes)
+            var dx: [Scalar] = filledArray(0, count: rows * classes)
             for (r, c) in indices.enumerated() { dx[r * classes + c] += g.scalars[r] }
             return [Tensor(shape: inputShape, scalars: dx)]
         }
