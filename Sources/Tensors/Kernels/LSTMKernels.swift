@@ -119,6 +119,23 @@ func lstmPointwiseBackward<S: TensorScalar>(
     }
 }
 
+/// Runs `body(firstRow, sizes)` over the batch rows of a step, split over threads when the step
+/// is large enough (each part sees sizes with its own row count).
+@inline(__always)
+func lstmPointwise(_ z: LSTMSizes, _ body: (Int, LSTMSizes) -> Void) {
+    let parts = min(Parallelism.threadCount, z.batch * z.hidden / 2048)
+    if parts <= 1 {
+        body(0, z)
+        return
+    }
+    parallelFor(parts) { t in
+        let rows = share(t, of: parts, z.batch)
+        var part = z
+        part.batch = rows.count
+        body(rows.lowerBound, part)
+    }
+}
+
 // a (B, 4H) = rows of b, then += x . Wx and += h . Wh.
 @_specialize(where S == Float)
 @_specialize(where S == Double)

@@ -15,7 +15,7 @@ func bceWithLogitsForward<S: TensorScalar>(_ n: Int, _ l: UnsafePointer<S>, _ t:
         let (l, t, loss) = (floats(l), floats(t), floats(loss))
         parallelChunks(n) { r in
             zip8(r.count, l + r.lowerBound, t + r.lowerBound, loss + r.lowerBound) { lv, tv in
-                VectorMath.maximum(lv, Float8()) - lv * tv + VectorMath.log1p(VectorMath.exp(-VectorMath.abs(lv)))
+                VectorMath.maximum(lv, Float8()) - lv * tv + VectorMath.log1p(VectorMath.expNonPositive(-VectorMath.abs(lv)))
             }
         }
         return

@@ -3,7 +3,8 @@
 //
 // The polynomials are those of Cephes (S. Moshier), as used by most SIMD math libraries; measured
 // against Double references in KernelTests: exp within 2 ulp, log within 2 ulp, tanh and sigmoid
-// within 3 ulp, with infinities and NaN passed through as libm does. Everything here is plain
+// within 3 ulp, with infinities and NaN passed through as libm does (sigmoid flushes results
+// below 1.2e-38, at x < -87.3, to zero). Everything here is plain
 // SIMD8 arithmetic, comparisons and bit casts, which lower to SSE2 (no rounding instructions:
 // x rounds to an integer by adding and subtracting 1.5 * 2^23).
 
@@ -69,6 +70,29 @@ enum VectorMath {
         return y
     }
 
+    /// e^x for x <= 0 (or NaN), the case of sigmoid, tanh and the losses, which call it with
+    /// -|x|: the same polynomial with one scale factor and no overflow handling.
+    @inline(__always)
+    static func expNonPositive(_ x: Float8) -> Float8 {
+        let low: Float = -87.33654
+        let xc = maximum(x, Float8(repeating: low))
+        let shifted = xc * 1.44269504088896341 + 12_582_912.0
+        let n = shifted - 12_582_912.0
+        var r = xc - n * 0.693359375
+        r = r + n * 2.12194440e-4
+        var p = Float8(repeating: 1.9875691500e-4)
+        p = p * r + 1.3981999507e-3
+        p = p * r + 8.3334519073e-3
+        p = p * r + 4.1665795894e-2
+        p = p * r + 1.6666665459e-1
+        p = p * r + 5.0000001201e-1
+        p = p * (r * r) + r + 1
+        let ni = unsafeBitCast(shifted, to: Int32x8.self) &- 0x4B40_0000
+        let y = p * unsafeBitCast((ni &+ 127) &<< 23, to: Float8.self)
+        // Below the clamp the result underflows: zero (a gradual underflow is not worth a lane).
+        return y.replacing(with: 0, where: x .< Float8(repeating: low))
+    }
+
     /// ln x: x = m 2^e with m in [sqrt(1/2), sqrt(2)); ln m by a polynomial in m - 1.
     /// ln 0 = -infinity, ln of a negative number or NaN is NaN, ln infinity = infinity.
     @inline(__always)
@@ -112,7 +136,8 @@ enum VectorMath {
         return y.replacing(with: u, where: w .== 1).replacing(with: .infinity, where: u .== .infinity)
     }
 
-    /// tanh x: an odd polynomial for |x| < 0.625, else 1 - 2 / (e^{2|x|} + 1) with the sign of x.
+    /// tanh x: an odd polynomial for |x| < 0.625, else (1 - e) / (1 + e) with e = e^{-2|x|} and the
+    /// sign of x.
     @inline(__always)
     static func tanh(_ x: Float8) -> Float8 {
         let a = abs(x)
@@ -123,7 +148,8 @@ enum VectorMath {
         p = p * z + 1.33314422036e-1
         p = p * z - 3.33332819422e-1
         let near = p * z * x + x
-        let far = 1 - 2 / (exp(a + a) + 1)
+        let e = expNonPositive(-(a + a))
+        let far = (1 - e) / (1 + e)
         let signed = unsafeBitCast(
             unsafeBitCast(far, to: Int32x8.self) | (unsafeBitCast(x, to: Int32x8.self) & Int32x8(repeating: Int32.min)),
             to: Float8.self)
@@ -133,7 +159,7 @@ enum VectorMath {
     /// 1 / (1 + e^-x), from e = e^-|x| so nothing overflows: 1 / (1 + e) for x >= 0, e / (1 + e) below.
     @inline(__always)
     static func sigmoid(_ x: Float8) -> Float8 {
-        let e = exp(-abs(x))
+        let e = expNonPositive(-abs(x))
         let s = 1 / (1 + e)
         return s.replacing(with: e * s, where: x .< 0)
     }

@@ -40,7 +40,11 @@ extension Tensor {
             }
             tanhC = uninitializedArray(count: z.batch * z.hidden) { t in
                 gates.withUnsafeMutableBufferPointer { a in
-                    c.scalars.withUnsafeBufferPointer { lstmPointwiseForward(z, a.baseAddress!, $0.baseAddress!, out, t) }
+                    c.scalars.withUnsafeBufferPointer { cp in
+                        lstmPointwise(z) { rows, z in
+                            lstmPointwiseForward(z, a.baseAddress! + rows * z.gateWidth, cp.baseAddress! + rows * z.hidden, out + rows * 2 * z.hidden, t + rows * z.hidden)
+                        }
+                    }
                 }
             }
         }
@@ -53,12 +57,18 @@ extension Tensor {
                     gates.withUnsafeBufferPointer { a in
                         tanhC.withUnsafeBufferPointer { t in
                             c.scalars.withUnsafeBufferPointer { cp in
-                                if c.isRecorded {
-                                    dc = uninitializedArray(count: z.batch * z.hidden) {
-                                        lstmPointwiseBackward(z, g.baseAddress!, a.baseAddress!, t.baseAddress!, cp.baseAddress!, da, $0)
+                                func run(_ dcp: UnsafeMutablePointer<Scalar>?) {
+                                    lstmPointwise(z) { r, z in
+                                        let (hh, w) = (z.hidden, z.gateWidth)
+                                        lstmPointwiseBackward(
+                                            z, g.baseAddress! + r * 2 * hh, a.baseAddress! + r * w, t.baseAddress! + r * hh, cp.baseAddress! + r * hh,
+                                            da + r * w, dcp.map { $0 + r * hh })
                                     }
+                                }
+                                if c.isRecorded {
+                                    dc = uninitializedArray(count: z.batch * z.hidden) { run($0) }
                                 } else {
-                                    lstmPointwiseBackward(z, g.baseAddress!, a.baseAddress!, t.baseAddress!, cp.baseAddress!, da, nil)
+                                    run(nil)
                                 }
                             }
                         }
