@@ -42,7 +42,27 @@ struct FusedOpTests {
         expectGradientsMatch([logits]) { Tensor.crossEntropy(logits: $0[0], labels: labels).mean() }
     }
 
+    @Test func softmaxGradients() {
+        let x = randomTensor([3, 2, 6], seed: 57, low: -3, high: 3)
+        expectGradientsMatch([x]) { $0[0].softmax() }
+        expectGradientsMatch([x]) { $0[0].logSoftmax() }
+        expectGradientsMatch([x]) { $0[0].logSoftmax(alongAxis: 2).exp() * 0.5 }
+    }
+
     // MARK: Fused against composed, in Float
+
+    @Test func softmaxMatchesComposedForm() {
+        var rng = Random(seed: 58)
+        let x = Tensor<Float>.uniform([4, 19], low: -20, high: 20, using: &rng)
+        let weights = Tensor<Float>.normal([4, 19], using: &rng)
+        let (fv, fg) = valueAndGradient(at: [x]) { ($0[0].logSoftmax() * weights).sum() }
+        let (cv, cg) = valueAndGradient(at: [x]) { (($0[0] - $0[0].logSumExp(alongAxis: 1, keepingDims: true)) * weights).sum() }
+        expectClose([fv.item], [cv.item], tolerance: 1e-5)
+        expectClose(fg[0].scalars, cg[0].scalars, tolerance: 1e-5)
+        let p = x.softmax()
+        expectClose(p.scalars, x.logSoftmax().exp().scalars, tolerance: 1e-6)
+        #expect(Tensor<Float>(shape: [1, 3], scalars: [-.infinity, 0, -.infinity]).softmax().scalars == [0, 1, 0])
+    }
 
     @Test func lstmCellMatchesComposedStep() {
         var rng = Random(seed: 55)

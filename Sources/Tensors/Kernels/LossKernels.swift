@@ -84,3 +84,49 @@ func softmaxCrossEntropyBackward<S: TensorScalar>(
         d[labels[r]] -= gr
     }
 }
+
+// Softmax over rows of C values: y = e^(x - m) / sum, or its log x - m - log sum (m the row maximum,
+// clamped finite so that a row of infinities gives no inf - inf).
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func softmaxRows<S: TensorScalar>(rows: Int, classes: Int, _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, log: Bool) {
+    for r in 0..<rows {
+        let (row, out) = (x + r * classes, y + r * classes)
+        var m = row[0]
+        for j in 1..<classes where row[j] > m { m = row[j] }
+        m = Swift.min(Swift.max(m, -S.greatestFiniteMagnitude), S.greatestFiniteMagnitude)
+        var sum: S = 0
+        for j in 0..<classes {
+            out[j] = S.exp(row[j] - m)
+            sum += out[j]
+        }
+        if log {
+            let shift = m + S.log(sum)
+            for j in 0..<classes { out[j] = row[j] - shift }
+        } else {
+            let scale = 1 / sum
+            for j in 0..<classes { out[j] *= scale }
+        }
+    }
+}
+
+// Gradients of softmaxRows for the output gradient g, given the output y:
+//   softmax:      dx = y (g - sum_j g_j y_j)
+//   log-softmax:  dx = g - e^y sum_j g_j
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func softmaxRowsBackward<S: TensorScalar>(
+    rows: Int, classes: Int, _ g: UnsafePointer<S>, _ y: UnsafePointer<S>, _ dx: UnsafeMutablePointer<S>, log: Bool
+) {
+    for r in 0..<rows {
+        let (gr, yr, d) = (g + r * classes, y + r * classes, dx + r * classes)
+        var dot: S = 0
+        if log {
+            for j in 0..<classes { dot += gr[j] }
+            for j in 0..<classes { d[j] = gr[j] - S.exp(yr[j]) * dot }
+        } else {
+            for j in 0..<classes { dot += gr[j] * yr[j] }
+            for j in 0..<classes { d[j] = yr[j] * (gr[j] - dot) }
+        }
+    }
+}

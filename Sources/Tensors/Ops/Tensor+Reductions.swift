@@ -79,11 +79,37 @@ extension Tensor {
     }
 
     /// log softmax(x) = x - logsumexp(x) along `axis` (default: the last).
+    ///
+    /// Along the last axis this is one fused op (Kernels/LossKernels.swift) whose backward rule is
+    /// dx = g - softmax(x) * sum(g) per row; along other axes it is composed as written.
     public func logSoftmax(alongAxis axis: Int = -1) -> Tensor {
-        self - logSumExp(alongAxis: axis, keepingDims: true)
+        if normalized(axis: axis) == rank - 1 && count > 0 { return rowSoftmax(log: true) }
+        return self - logSumExp(alongAxis: axis, keepingDims: true)
     }
 
-    public func softmax(alongAxis axis: Int = -1) -> Tensor { logSoftmax(alongAxis: axis).exp() }
+    /// softmax(x) = e^x / sum(e^x) along `axis` (default: the last); along the last axis one fused
+    /// op with the backward rule dx = y * (g - sum(g * y)) per row.
+    public func softmax(alongAxis axis: Int = -1) -> Tensor {
+        if normalized(axis: axis) == rank - 1 && count > 0 { return rowSoftmax(log: false) }
+        return logSoftmax(alongAxis: axis).exp()
+    }
+
+    /// softmax or log-softmax over the last axis, as one op.
+    func rowSoftmax(log: Bool) -> Tensor {
+        let classes = shape[rank - 1], rows = count / Swift.max(shape[rank - 1], 1)
+        let y: [Scalar] = uninitializedArray(count: count) { y in
+            scalars.withUnsafeBufferPointer { softmaxRows(rows: rows, classes: classes, $0.baseAddress!, y, log: log) }
+        }
+        let output = Tensor(shape: shape, scalars: y)
+        return Tensor.differentiable(op: log ? "logSoftmax" : "softmax", output: output, inputs: [self]) { g in
+            let dx: [Scalar] = uninitializedArray(count: rows * classes) { dx in
+                g.scalars.withUnsafeBufferPointer { gp in
+                    y.withUnsafeBufferPointer { softmaxRowsBackward(rows: rows, classes: classes, gp.baseAddress!, $0.baseAddress!, dx, log: log) }
+                }
+            }
+            return [Tensor(shape: output.shape, scalars: dx)]
+        }
+    }
 
     /// For x of shape [..., C] and one class index per row (count / C of them), the picked
     /// elements x[..., index], of shape [...]: the log-probability of each observed class.
