@@ -111,3 +111,37 @@ struct KernelTests {
         } } } }
     }
 }
+
+/// The fork-join pool: every part runs exactly once per region, also when regions come from
+/// several tasks at once (all but one fall back to Dispatch) and when a region opens another.
+@Suite("Worker pool")
+struct WorkerPoolTests {
+    final class Counts: @unchecked Sendable {
+        var values: [Int]
+        init(_ n: Int) { values = [Int](repeating: 0, count: n) }
+    }
+
+    static func region(_ parts: Int, nested: Bool = false) -> Bool {
+        let counts = Counts(parts)
+        counts.values.withUnsafeMutableBufferPointer { c in
+            let base = c.baseAddress!
+            parallelFor(parts) { t in
+                if nested { parallelFor(2) { _ in } }
+                base[t] += 1
+            }
+        }
+        return counts.values.allSatisfy { $0 == 1 }
+    }
+
+    @Test func everyPartRunsOnce() {
+        for i in 0..<2000 { #expect(Self.region(2 + i % 3, nested: i % 7 == 0)) }
+    }
+
+    @Test func concurrentCallers() async {
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<4 { group.addTask { (0..<500).allSatisfy { Self.region(2 + $0 % 2) } } }
+            return await group.reduce(true) { $0 && $1 }
+        }
+        #expect(results)
+    }
+}
