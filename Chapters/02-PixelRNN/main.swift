@@ -266,7 +266,7 @@ Chapter.run(number: 2, title: "PixelRNN") { chapter in
     // 64 steps are then 64 matrix products of 16 rows each, and the machine is busy with
     // arithmetic rather than waiting. Sampling is where the lecture's warning bites: every pixel
     // must be drawn before the next one can be computed, so both models need all 64 steps, and the
-    // Row LSTM, built to compute whole rows, is no faster at it than the raster LSTM.
+    // Row LSTM's advantage is gone: a sample costs 64 x (one step), for one image as for a batch.
 
     // MARK: How the cost grows: 28 x 28
 
