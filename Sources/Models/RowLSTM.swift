@@ -171,7 +171,7 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
     ///
     ///     F_{i,j-1}, F_{i,j}   from the k x k window of pixels above and left (mask A)
     ///     s_{i,j}            = K^is_{j-1} F_{i,j-1} + K^is_j F_{i,j}          (mask B: no tap j + 1)
-    ///     gates_{i,j}        = s_{i,j} + (K^ss (*) h_{i-1})_j + b             (once per row)
+    ///     gates_{i,j}        = s_{i,j} + (K^ss (*) h_{i-1})_j + b
     ///
     /// then the cell update at that one position. The same numbers as the teacher-forced pass, in
     /// another order (the tests check that the log-probabilities agree to 1e-10).
@@ -195,11 +195,17 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
         withoutGradient {
             // The mask-A convolution as a matrix over flattened k x k x E windows: [k k E, C].
             let kernel = (inputConv.weight.value * inputConv.mask!).permuted([2, 3, 1, 0]).reshaped([k * k * e, c])
-            let inputTaps = inputToState.value.slice(0..<(2 * c), alongAxis: 0)  // taps j - 1 and j
+            // One step's whole input is [F_{i,j-1}, F_{i,j}, h_{i-1,j-1}, h_{i-1,j}, h_{i-1,j+1}], and
+            // its gate weights the input taps j - 1, j of K^is (mask B drops j + 1) over K^ss: then
+            // the gates and the cell update are one fused LSTM step (`Tensor.lstmStep`, with no
+            // recurrent term of its own), not fifteen small ops per pixel.
+            let stepWeight = Tensor.concatenate(
+                [inputToState.value.slice(0..<(2 * c), alongAxis: 0), stateToState.value], alongAxis: 0)
+            let (noHidden, noHiddenWeight) = (Tensor<Scalar>.zeros([n, h]), Tensor<Scalar>.zeros([h, 4 * h]))
             var hidden = Tensor<Scalar>.zeros([n, w, h])
             var cell = Tensor<Scalar>.zeros([n, w, h])
             for i in 0..<height {
-                let fromAbove = stateToStateTerm(hidden).reshaped([n, w, 4 * h])
+                let above = rowWindows(hidden).reshaped([n, w, 3 * h])
                 var hiddens: [Tensor<Scalar>] = [], cells: [Tensor<Scalar>] = []
                 for j in 0..<w {
                     // The windows of F_{i,j-1} and F_{i,j}, [N * 2, k k E]; F_{i,-1} is zero padding.
@@ -220,9 +226,12 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
                     if j == 0 {
                         f = f * Tensor(shape: [n * 2, 1], scalars: (0..<(2 * n)).map { $0 % 2 == 0 ? 0 : 1 })
                     }
-                    let s = Tensor.matmul(f.reshaped([n, 2 * c]), inputTaps)
-                    let gates = s + fromAbove.slice(j..<(j + 1), alongAxis: 1).reshaped([n, 4 * h])
-                    let state = lstm(gates: gates, cell: cell.slice(j..<(j + 1), alongAxis: 1).reshaped([n, h]))
+                    let input = Tensor.concatenate(
+                        [f.reshaped([n, 2 * c]), above.slice(j..<(j + 1), alongAxis: 1).reshaped([n, 3 * h])], alongAxis: 1)
+                    let both = Tensor.lstmStep(
+                        input: input, hidden: noHidden, cell: cell.slice(j..<(j + 1), alongAxis: 1).reshaped([n, h]),
+                        inputWeight: stepWeight, hiddenWeight: noHiddenWeight, bias: bias.value)
+                    let state = (hidden: both.slice(0..<h, alongAxis: 1), cell: both.slice(h..<(2 * h), alongAxis: 1))
                     steps.sampling += 1
                     PixelRNNSampling.step(
                         output(state.hidden), index: i * w + j, given: given, levels: levels, dimension: d,
