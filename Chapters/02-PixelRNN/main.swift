@@ -451,11 +451,23 @@ Chapter.run(number: 2, title: "PixelRNN") { chapter in
     let seenByRow = rowField.indices.filter { rowField[$0] != 0 }
     let seenByRaster = rasterField.indices.filter { rasterField[$0] != 0 }
     let highlight = [(row: fieldRow, column: fieldColumn)]
+    // The influence fades over decades with distance, so the maps show log10 of each sensitivity
+    // relative to the model's largest. Cells that are exactly zero (no path on the tape) take the
+    // bottom colour, which the scale puts one decade below the weakest real connection of either
+    // model: dark purple means "not connected", never "connected weakly".
+    func relativeLog(_ field: [Double]) -> [Double?] {
+        let largest = field.max()!
+        return field.map { $0 > 0 ? Foundation.log10($0 / largest) : nil }
+    }
+    let (rasterLog10, rowLog10) = (relativeLog(rasterField), relativeLog(rowField))
+    let bottom = Foundation.floor((rasterLog10 + rowLog10).compactMap { $0 }.min()!) - 1
     try panel([
-        heatMap(rasterField, rows: height, columns: width, highlight: highlight, title: "raster LSTM |d a_i / d x_j|"),
-        heatMap(rowField, rows: height, columns: width, highlight: highlight, title: "Row LSTM |d a_i / d x_j|"),
+        heatMap(rasterLog10.map { $0 ?? bottom }, rows: height, columns: width, range: bottom...0, highlight: highlight,
+                title: "raster LSTM: log10 |d a_i / d x_j| / max"),
+        heatMap(rowLog10.map { $0 ?? bottom }, rows: height, columns: width, range: bottom...0, highlight: highlight,
+                title: "Row LSTM: log10 |d a_i / d x_j| / max"),
         heatMap(architecture, rows: height, columns: width, range: 0...1, highlight: highlight, title: "Row LSTM: the triangle (1 = connected)"),
-    ], title: "What the prediction of pixel (\(fieldRow), \(fieldColumn)) depends on")
+    ], title: "What the prediction of pixel (\(fieldRow), \(fieldColumn)) depends on (darkest: exactly 0, no path)")
         .writePNG(to: chapter.figurePath("ch2-receptive-field.png"))
     chapter.record("digits/receptive field pixels/raster LSTM", Double(seenByRaster.count))
     chapter.record("digits/receptive field pixels/Row LSTM", Double(seenByRow.count))
