@@ -8,6 +8,7 @@ let package = Package(
     name: "GenerativeWorkbook",
     products: [
         .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
         .executable(name: "workbook", targets: ["workbook-runner"]),
     ],
     dependencies: [
@@ -16,6 +17,9 @@ let package = Package(
     targets: [
         // The didactic tensor library: n-d arrays, reverse-mode autodiff, layers, optimisers.
         .target(name: "Tensors"),
+        // Loaders for Data/ (found next to the sources, see DataDirectory.swift), splits, batches,
+        // and synthetic data with known density.
+        .target(name: "Datasets", dependencies: ["Tensors"]),
         // The models of the lecture, shared by chapters, tests and benchmarks.
         .target(name: "Models", dependencies: ["Tensors"]),
         // What every chapter shares: flags, progress line, results table, timing.
@@ -34,6 +38,7 @@ let package = Package(
             ],
             path: "Chapters/Workbook"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors"]),
     ],
