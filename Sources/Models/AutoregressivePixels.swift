@@ -22,6 +22,8 @@ public protocol AutoregressivePixelModel<Scalar>: Layer {
     /// The logits of every conditional from inputs [N, D] scaled to [0, 1]: [N, D] when K = 2,
     /// [N, D, K] otherwise. Logit i may depend only on the inputs before i in the model's order.
     func logits(_ inputs: Tensor<Scalar>) -> Tensor<Scalar>
+    /// The bias added to every logit, [D] or [D * K].
+    var outputBias: Parameter<Scalar> { get }
     /// `count` ancestral samples drawn value by value, each with the log-probability of every step.
     func sample(count: Int, using rng: inout Random) -> PixelSamples
 }
@@ -49,6 +51,14 @@ public struct PixelSamples: Sendable {
 }
 
 extension AutoregressivePixelModel {
+    /// Sets the output biases to the log-odds (log-probabilities, for K > 2) of the independent
+    /// model's marginals: with small weights the model starts at the independent model's NLL
+    /// instead of near the uniform one, and training only has to learn the dependencies.
+    public func startFrom(_ independent: IndependentPixels) {
+        precondition(independent.dimension == dimension && independent.levels == levels, "the independent model has another size")
+        outputBias.value = Tensor(shape: outputBias.shape, scalars: independent.biasLogits.map { Scalar($0) })
+    }
+
     /// Network inputs for images given as levels: [N, D] with values v / (K - 1).
     public func inputs(_ pixels: [UInt8]) -> Tensor<Scalar> {
         precondition(pixels.count % dimension == 0, "\(pixels.count) levels is not a whole number of images of \(dimension)")
@@ -92,6 +102,18 @@ extension AutoregressivePixelModel {
     public func meanNLL(_ pixels: [UInt8]) -> Double {
         let lp = logProbabilities(pixels)
         return -lp.reduce(0, +) / Double(Swift.max(lp.count, 1))
+    }
+}
+
+extension IndependentPixels {
+    /// The output biases that make an autoregressive model with zero weights equal to this
+    /// model: log(p / (1 - p)) per value for K = 2, log p_k per value and level otherwise (a
+    /// softmax is unchanged by adding a constant). D or D * K values.
+    public var biasLogits: [Double] {
+        if levels == 2 {
+            return (0..<dimension).map { Foundation.log(probabilities[2 * $0 + 1] / probabilities[2 * $0]) }
+        }
+        return probabilities.map { Foundation.log($0) }
     }
 }
 

@@ -44,6 +44,7 @@ public struct FVSBN<Scalar: TensorScalar>: AutoregressivePixelModel {
     }
 
     public var parameters: [Parameter<Scalar>] { [weight, bias] }
+    public var outputBias: Parameter<Scalar> { bias }
 
     /// a = x . (W * M)^T + b. The gradient of the masked entries is zero (the product rule
     /// multiplies it by M), so they stay zero under any optimiser.
