@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Plot", targets: ["Plot"]),
         .executable(name: "workbook", targets: ["workbook-runner"]),
         .executable(name: "bench", targets: ["Bench"]),
+        .executable(name: "ch1-pixel-likelihood", targets: ["ch1-pixel-likelihood"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,12 +43,17 @@ let package = Package(
             dependencies: [
                 "Workbook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ch1-pixel-likelihood",
             ],
             path: "Chapters/Workbook"),
         .executableTarget(
             name: "Bench",
             dependencies: ["Tensors", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Bench"),
+        // Chapter 1: the chain rule over pixels; the likelihood ladder the later chapters must beat.
+        .executableTarget(
+            name: "ch1-pixel-likelihood", dependencies: ["Workbook", "Models", "Datasets", "Plot", "Tensors"],
+            path: "Chapters/01-PixelLikelihood"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),

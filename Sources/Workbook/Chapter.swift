@@ -10,7 +10,9 @@ public enum Chapters {
         public let title: String
     }
     /// Chapters are added here as they are written; `workbook` runs the ones listed.
-    public static let all: [Entry] = []
+    public static let all: [Entry] = [
+        Entry(number: 1, executable: "ch1-pixel-likelihood", title: "Pixel-level likelihood"),
+    ]
 }
 
 /// What a running chapter has at hand: its options, the seeded generator, where figures go, and
