@@ -58,8 +58,8 @@ public struct FVSBN<Scalar: TensorScalar>: AutoregressivePixelModel {
     /// drawn, then x_i ~ p(x_i | x_<i). D^2/2 multiply-adds per image; no tensor ops.
     public func sample(count: Int, using rng: inout Random) -> PixelSamples {
         let (d, o) = (dimension, outputsPerValue)
-        let w = (weight.value * mask).scalars.map { Double($0) }
-        let b = bias.value.scalars.map { Double($0) }
+        let w = (weight.value * mask).doubleScalars
+        let b = bias.value.doubleScalars
         let scale = 1 / Double(levels - 1)
         var pixels = [UInt8](repeating: 0, count: count * d)
         var steps = [Double](repeating: 0, count: count * d)

@@ -90,11 +90,11 @@ public struct MADE<Scalar: TensorScalar>: AutoregressivePixelModel {
     /// input it sees has a smaller degree, hence an earlier index.
     public func sample(count: Int, using rng: inout Random) -> PixelSamples {
         let (d, o, h) = (dimension, outputsPerValue, hiddenSize)
-        let w1 = (inputWeight.value * inputMask).scalars.map { Double($0) }
-        let b1 = inputBias.value.scalars.map { Double($0) }
-        let w2 = (outputWeight.value * outputMask).scalars.map { Double($0) }
-        let wd = (directWeight.value * directMask).scalars.map { Double($0) }
-        let b2 = outputBias.value.scalars.map { Double($0) }
+        let w1 = (inputWeight.value * inputMask).doubleScalars
+        let b1 = inputBias.value.doubleScalars
+        let w2 = (outputWeight.value * outputMask).doubleScalars
+        let wd = (directWeight.value * directMask).doubleScalars
+        let b2 = outputBias.value.doubleScalars
         let scale = 1 / Double(levels - 1)
         var pixels = [UInt8](repeating: 0, count: count * d)
         var steps = [Double](repeating: 0, count: count * d)
