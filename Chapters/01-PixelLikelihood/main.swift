@@ -81,7 +81,7 @@ Chapter.run(number: 1, title: "Pixel-level likelihood") { chapter in
     try panel([
         heatMap(order, rows: 8, columns: 8, showValues: true, highlight: [watched], title: "raster order i"),
         heatMap(visible, rows: 8, columns: 8, colorMap: .viridis, range: 0...1, highlight: [watched],
-                title: "what pixel 28 = (3, 4) may see"),
+                title: "pixel 28 = (3, 4) sees x_<28 (yellow)"),
     ], title: "Chapter 1: the order of the chain rule").writePNG(to: chapter.figurePath("ch1-raster-order.png"))
     print("wrote ch1-raster-order.png")
 
@@ -260,6 +260,22 @@ Chapter.run(number: 1, title: "Pixel-level likelihood") { chapter in
                independent: independentMNIST.meanNLL(mnist.validation.pixels)),
     ], title: "Training curves").writePNG(to: chapter.figurePath("ch1-training-curves.png"))
     print("wrote ch1-training-curves.png")
+
+    // What the FVSBN learned. Row i of its weight matrix is the logistic regression of pixel i on
+    // the pixels before it: drawn as a 28x28 picture it is zero below and to the right of pixel i
+    // (the mask) and shows which earlier pixels the model found worth looking at.
+    let watchedMNIST = [(row: 14, column: 14), (row: 20, column: 9)]
+    let trainedWeight = fvsbnMNIST.weight.value * fvsbnMNIST.mask
+    let weightMaps = watchedMNIST.map { pixel -> Canvas in
+        let i = pixel.row * 28 + pixel.column
+        let row = (0..<784).map { Double(trainedWeight[i, $0]) }
+        let extent = max(row.map(abs).max()!, 1e-6)
+        return heatMap(row, rows: 28, columns: 28, colorMap: .diverging, range: -extent...extent, highlight: [pixel],
+                       title: "w_\(i),j: pixel (\(pixel.row), \(pixel.column)) on earlier pixels")
+    }
+    try panel(weightMaps, title: "MNIST FVSBN: one row of the strictly lower-triangular weight")
+        .writePNG(to: chapter.figurePath("ch1-fvsbn-weights.png"))
+    print("wrote ch1-fvsbn-weights.png")
 
     // MARK: 6. Exact checks where the truth is known
 
