@@ -26,7 +26,12 @@ import Tensors
 import Workbook
 
 Chapter.run(number: 1, title: "Pixel-level likelihood") { chapter in
-    var rng = chapter.rng
+    // Every random choice goes through one generator seeded by --seed. Each part of the chapter
+    // draws from its own stream split off it, so that training one model longer does not change
+    // the synthetic data or the samples of another part.
+    var root = chapter.rng
+    var rng = root.split()
+    let (exactStream, colourStream, samplesStream) = (root.split(), root.split(), root.split())
     let quick = chapter.options.quick
     let table = chapter.results
 
@@ -285,6 +290,7 @@ Chapter.run(number: 1, title: "Pixel-level likelihood") { chapter in
     // (stripes) depends on whether the first row is constant, a non-linear function of x_<i: the
     // FVSBN can only approximate it and leaves probability on images that are neither, while
     // MADE's hidden units can compute it. The mass each model puts on the 30 patterns shows it.
+    rng = exactStream
     let bars = BarsAndStripes(size: 4)
     let barsTrain = bars.sample(count: quick ? 500 : 2000, using: &rng).pixels
     let barsValidation = bars.sample(count: 500, using: &rng).pixels
@@ -378,6 +384,7 @@ Chapter.run(number: 1, title: "Pixel-level likelihood") { chapter in
     // conditionally independent. (Binary channels keep every conditional a logistic regression
     // away from the truth; with 4 levels on inputs scaled to [0, 1] the models need far more steps
     // to grow the steep logits that copying a level takes.)
+    rng = colourStream
     let colours = CorrelatedColours(height: 6, width: 6, levels: 2)
     let colourTrain = colours.sample(count: quick ? 500 : 4000, using: &rng)
     let colourValidation = colours.sample(count: 500, using: &rng)
@@ -406,6 +413,7 @@ Chapter.run(number: 1, title: "Pixel-level likelihood") { chapter in
     chapter.record("colour/NLL saved by R-G-B order", measuredGain)
 
     // MARK: 8. Samples: independent against autoregressive
+    rng = samplesStream
 
     // Independent pixels know where ink tends to be but not that strokes are connected: their
     // samples are speckle around the mean digit. The autoregressive models draw each pixel given
