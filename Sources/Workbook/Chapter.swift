@@ -82,7 +82,9 @@ public final class Chapter {
     func saveMetrics() throws {
         let url = metricsURL(chapter: number)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let object: [String: Any] = ["chapter": number, "title": title, "seed": options.seed, "quick": options.quick, "metrics": metrics]
+        let object: [String: Any] = [
+            "chapter": number, "title": title, "seed": options.seed, "quick": options.quick, "seconds": (elapsed * 10).rounded() / 10, "metrics": metrics,
+        ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: url)
     }
