@@ -240,6 +240,7 @@ Chapter.run(number: 1, title: "Pixel-level likelihood") { chapter in
             report("\(ladder.name): \(rung.model)", nats: rung.nats, dimensions: ladder.d, log: rung.log, sampleMs: rung.sampleMs)
             chapter.record("\(ladder.key)/test NLL/\(rung.model)", rung.nats)
             chapter.record("\(ladder.key)/test bits per dim/\(rung.model)", Likelihood.bitsPerDimension(nats: rung.nats, dimensions: ladder.d))
+            if let ms = rung.sampleMs { chapter.record("\(ladder.key)/sampling ms per image/\(rung.model)", ms) }
         }
     }
 
