@@ -414,12 +414,12 @@ Chapter.run(number: 1, title: "Pixel-level likelihood") { chapter in
     chapter.record("colour/NLL saved by R-G-B order", measuredGain)
 
     // MARK: 8. Samples: independent against autoregressive
-    rng = samplesStream
 
     // Independent pixels know where ink tends to be but not that strokes are connected: their
     // samples are speckle around the mean digit. The autoregressive models draw each pixel given
     // those already drawn, so strokes continue.
     // The data row shows one test image of every digit (the MNIST file is sorted by digit).
+    rng = samplesStream
     func rows(_ data: ImageSet, _ independent: IndependentPixels, _ models: [any AutoregressivePixelModel<Float>], count: Int) -> [UInt8] {
         var out: [UInt8] = []
         for digit in 0..<count { out += data.image(data.labels.firstIndex(of: digit) ?? digit) }
