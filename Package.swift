@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "workbook", targets: ["workbook-runner"]),
         .executable(name: "ch2-pixelrnn", targets: ["ch2-pixelrnn"]),
         .executable(name: "bench", targets: ["Bench"]),
+        .executable(name: "ch1-pixel-likelihood", targets: ["ch1-pixel-likelihood"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,6 +45,7 @@ let package = Package(
                 "Workbook",
                 "ch2-pixelrnn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ch1-pixel-likelihood",
             ],
             path: "Chapters/Workbook"),
         // Chapter 2: PixelRNN, the conditionals computed by an LSTM (raster order, Row LSTM).
@@ -54,6 +56,10 @@ let package = Package(
             name: "Bench",
             dependencies: ["Tensors", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Bench"),
+        // Chapter 1: the chain rule over pixels; the likelihood ladder the later chapters must beat.
+        .executableTarget(
+            name: "ch1-pixel-likelihood", dependencies: ["Workbook", "Models", "Datasets", "Plot", "Tensors"],
+            path: "Chapters/01-PixelLikelihood"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),

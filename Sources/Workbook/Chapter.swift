@@ -11,6 +11,7 @@ public enum Chapters {
     }
     /// Chapters are added here as they are written; `workbook` runs the ones listed.
     public static let all: [Entry] = [
+        Entry(number: 1, executable: "ch1-pixel-likelihood", title: "Pixel-level likelihood"),
         Entry(number: 2, executable: "ch2-pixelrnn", title: "PixelRNN"),
     ]
 }
