@@ -64,11 +64,58 @@ public struct MLP<Scalar: TensorScalar>: Layer {
         }
         return output.map { $0(h) } ?? h
     }
+}
 
-    /// Copies every parameter value of `other` (same sizes) into this network: the way two
-    /// experiments start from exactly the same weights.
-    public func load(from other: MLP) {
-        precondition(parameters.map(\.shape) == other.parameters.map(\.shape), "MLP sizes differ")
+/// An MLP with dropout after every hidden activation, the regulariser of the GAN paper's MNIST
+/// discriminator: while `isTraining`, each hidden unit is zeroed with probability `rate` and the
+/// others are scaled by 1 / (1 - rate), so that every unit's expected value is unchanged; with
+/// `isTraining` false it is the plain MLP. The masks are drawn from its own generator, `rng`
+/// (seed it from the chapter's), so a run is reproducible.
+public final class DropoutMLP<Scalar: TensorScalar>: Network {
+    public let mlp: MLP<Scalar>
+    public let rate: Double
+    public var isTraining = true
+    public var rng: Random
+
+    public init(_ mlp: MLP<Scalar>, rate: Double, rng: Random) {
+        precondition(rate >= 0 && rate < 1, "the dropout rate must be in [0, 1), got \(rate)")
+        self.mlp = mlp
+        self.rate = rate
+        self.rng = rng
+    }
+
+    public var parameters: [Parameter<Scalar>] { mlp.parameters }
+
+    public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+        var h = x
+        for (i, layer) in mlp.layers.enumerated() {
+            h = layer(h)
+            if i < mlp.layers.count - 1 {
+                h = mlp.activation(h)
+                if isTraining && rate > 0 {
+                    let keep = Tensor<Scalar>.bernoulli(h.shape, p: 1 - rate, using: &rng)
+                    h = h * (keep / Scalar(1 - rate))
+                }
+            }
+        }
+        return mlp.output.map { $0(h) } ?? h
+    }
+}
+
+/// Polyak averaging of a generator's weights, average <- decay * average + (1 - decay) * current
+/// after every step: the average moves along the training path without its step-to-step jitter,
+/// and GAN samples from it are cleaner (Yazici et al., 2019, "The unusual effectiveness of
+/// averaging in GAN training").
+public func updateMovingAverage<S>(_ average: [Parameter<S>], toward current: [Parameter<S>], decay: S) {
+    precondition(average.map(\.shape) == current.map(\.shape), "the averaged parameters' shapes differ")
+    for (a, c) in zip(average, current) { a.value = a.value.detached * decay + c.value.detached * (1 - decay) }
+}
+
+extension Layer {
+    /// Copies every parameter value of `other` (same shapes) into this layer's parameters: the
+    /// way two experiments start from exactly the same weights.
+    public func load(from other: Self) {
+        precondition(parameters.map(\.shape) == other.parameters.map(\.shape), "the two layers' parameter shapes differ")
         for (p, q) in zip(parameters, other.parameters) { p.value = q.value.detached }
     }
 }

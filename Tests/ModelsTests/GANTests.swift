@@ -44,7 +44,7 @@ let densityPairs: [(Density1D, Density1D)] = [
     (.gaussian(-20, 1), .gaussian(20, 1)),  // disjoint in practice: JSD = log 2
 ]
 
-let wideGrid = QuadratureGrid(from: -40, to: 40, count: 80_001)
+let wideGrid = QuadratureGrid(from: -40, to: 40, count: 16_001)
 
 @Suite("GAN theory: the optimal discriminator and the Jensen-Shannon identity")
 struct GANTheoryTests {
@@ -131,7 +131,7 @@ struct MonotoneGeneratorTests {
         let exact = generator.exact
         #expect(Swift.abs(wideGrid.integrate(exact.density) - 1) < 1e-8)
         for x in [-2.0, -0.5, 0.3, 1.7] {
-            let grid = QuadratureGrid(from: -40, to: x, count: 40_001)
+            let grid = QuadratureGrid(from: -15, to: x, count: 4001)
             let phi = 0.5 * Foundation.erfc(-exact.inverse(x) / 2.0.squareRoot())
             #expect(Swift.abs(grid.integrate(exact.density) - phi) < 1e-8)
         }
@@ -193,6 +193,29 @@ struct GANLossTests {
         }
         #expect(result.maxRelativeError <= 1e-6, "\(result)")
         #expect(result.elements == gan.generator.parameterCount + gan.discriminator.parameterCount)
+    }
+
+    /// Dropout in the discriminator: the same masks on every evaluation (the generator is
+    /// re-seeded), so finite differences see the same function; and with training off it is
+    /// the plain MLP.
+    @Test func gradientCheckThroughADropoutDiscriminator() {
+        let gan = TinyGAN()
+        let d = DropoutMLP(gan.discriminator, rate: 0.4, rng: Random(seed: 9))
+        let result = GradientCheck.check(parameters: gan.generator.parameters + d.parameters) {
+            d.rng = Random(seed: 9)
+            return GANLoss.generator(fakeLogits: d(gan.generator(gan.z)), objective: .nonSaturating)
+        }
+        #expect(result.maxRelativeError <= 1e-6, "\(result)")
+        // Dropout changes the output while training, and not otherwise.
+        #expect(d(gan.real) != gan.discriminator(gan.real))
+        d.isTraining = false
+        #expect(d(gan.real) == gan.discriminator(gan.real))
+    }
+
+    @Test func movingAverageMovesTowardTheCurrentWeights() {
+        let a = Parameter(Tensor<Double>([0, 10])), c = Parameter(Tensor<Double>([1, 0]))
+        updateMovingAverage([a], toward: [c], decay: 0.9)
+        #expect(Swift.abs(a.value.scalars[0] - 0.1) < 1e-15 && Swift.abs(a.value.scalars[1] - 9) < 1e-15)
     }
 
     @Test(arguments: GeneratorObjective.allCases)
@@ -272,15 +295,18 @@ struct GANTrainingTests {
             let angle = Double(k) * Double.pi / 4
             return SIMD2(2 * Foundation.cos(angle), 2 * Foundation.sin(angle))
         }
-        // 40 samples at mode 0, 30 at mode 3, 2 at mode 5 (below 1/32 of 100), 28 at the origin.
+        // 40 samples at mode 0, 30 at mode 3, 2 at mode 5 (below 1/32 of 100), 28 at (0.5, 0),
+        // off every mode but nearest to mode 0 at (2, 0).
         var points: [Float] = []
         for (k, n) in [(0, 40), (3, 30), (5, 2)] {
             for i in 0..<n { points += [Float(centres[k].x + 0.001 * Double(i % 5)), Float(centres[k].y)] }
         }
-        for _ in 0..<28 { points += [0, 0] }
+        for _ in 0..<28 { points += [0.5, 0] }
         let coverage = ModeCoverage(samples: Tensor(shape: [100, 2], scalars: points), centres: centres, radius: 0.06)
         #expect(coverage.samplesPerMode == [40, 0, 0, 30, 0, 2, 0, 0])
         #expect(coverage.modesCovered == 2)
+        #expect(coverage.samplesNearestToMode == [68, 0, 0, 30, 0, 2, 0, 0])
+        #expect(coverage.modesReached == 2)
         #expect(Swift.abs(coverage.offModeShare - 0.28) < 1e-12)
     }
 
