@@ -9,7 +9,9 @@ let package = Package(
     products: [
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Plot", targets: ["Plot"]),
         .executable(name: "workbook", targets: ["workbook-runner"]),
+        .executable(name: "bench", targets: ["Bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,6 +24,11 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Tensors"]),
         // The models of the lecture, shared by chapters, tests and benchmarks.
         .target(name: "Models", dependencies: ["Tensors"]),
+        // libpng, seen from Swift through a module map (only its simplified png_image API is used).
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // PNG figures: a raster canvas, a bitmap font, image grids and plots of plain arrays.
+        .target(name: "Plot", dependencies: ["CPNG"]),
         // What every chapter shares: flags, progress line, results table, timing.
         .target(
             name: "Workbook",
@@ -37,8 +44,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Chapters/Workbook"),
+        .executableTarget(
+            name: "Bench",
+            dependencies: ["Tensors", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Bench"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors"]),
     ],

@@ -78,10 +78,13 @@ final class Tape<Scalar: TensorScalar> {
     private func accumulate(_ g: Tensor<Scalar>, into total: inout Tensor<Scalar>?, shape: [Int]) {
         let reduced = g.shape == shape ? g : g.summedToShape(shape)
         precondition(reduced.shape == shape, "gradient shape \(reduced.shape) does not match operand shape \(shape)")
-        if let t = total {
-            total = t + reduced
-        } else {
+        if total == nil {
             total = reduced
+        } else {
+            // In place: copy on write leaves any tensor that shares the storage untouched.
+            total!.scalars.withUnsafeMutableBufferPointer { y in
+                if y.count > 0 { reduced.scalars.withUnsafeBufferPointer { addInPlace(y.baseAddress!, $0.baseAddress!, count: y.count) } }
+            }
         }
     }
 }

@@ -56,6 +56,9 @@ public struct Random: RandomNumberGenerator, Sendable {
     public mutating func bernoulli(_ p: Double) -> Bool { uniform() < p }
 
     /// An index drawn with the given (not necessarily normalised, non-negative) weights.
+    // Pre-specialised like the kernels: sampling calls it once per pixel, from other modules.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public mutating func categorical<S: BinaryFloatingPoint>(_ weights: [S]) -> Int {
         var total = 0.0
         for w in weights { total += Double(w) }

@@ -34,7 +34,7 @@ public struct Tensor<Scalar: TensorScalar> {
 
     /// A tensor of `shape` whose every element is `value`.
     public init(shape: [Int], repeating value: Scalar) {
-        self.init(shape: shape, scalars: [Scalar](repeating: value, count: shape.reduce(1, *)))
+        self.init(shape: shape, scalars: filledArray(value, count: shape.reduce(1, *)))
     }
 
     /// The same values in another precision (Float training weights into a Double check, say).

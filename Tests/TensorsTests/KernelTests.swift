@@ -4,27 +4,84 @@ import Testing
 /// Every fast kernel against its naive twin, over shapes that hit the edges.
 @Suite("Kernels")
 struct KernelTests {
-    static let shapes: [(m: Int, n: Int, k: Int)] = [(1, 1, 1), (3, 5, 7), (4, 4, 4), (9, 1, 13), (1, 17, 3), (33, 31, 29)]
+    /// Shapes that hit every edge of the Float kernel's tiling (micro-tile 6 x 8, k-slice 256,
+    /// row block 72, column block 1024): one element, sizes below, at and past a tile, k past a
+    /// slice, rows past a block, columns past a block, tall and skinny, short and wide.
+    static let shapes: [(m: Int, n: Int, k: Int)] = [
+        (1, 1, 1), (3, 5, 7), (6, 8, 4), (7, 9, 13), (9, 1, 13), (1, 17, 3), (33, 31, 29), (13, 17, 300),
+        (150, 20, 9), (5, 1030, 3), (200, 2, 5), (2, 3, 520), (64, 128, 40),
+    ]
+
+    static func gemmOperands(_ m: Int, _ n: Int, _ k: Int) -> (a: [Float], b: [Float], c: [Float]) {
+        var rng = Random(seed: UInt64(m * 10_000 + n * 100 + k))
+        let a = Tensor<Float>.uniform([m * k], low: -1, high: 1, using: &rng).scalars
+        let b = Tensor<Float>.uniform([k * n], low: -1, high: 1, using: &rng).scalars
+        let c = Tensor<Float>.uniform([m * n], low: -1, high: 1, using: &rng).scalars
+        return (a, b, c)
+    }
+
+    static func run(_ s: GEMMShape, _ a: [Float], _ b: [Float], _ c: [Float], threads: Int? = nil, naive: Bool = false) -> [Float] {
+        var out = c
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                out.withUnsafeMutableBufferPointer { c in
+                    if naive {
+                        gemmNaive(s, a.baseAddress!, b.baseAddress!, c.baseAddress!)
+                    } else if let threads {
+                        sgemm(s, a.baseAddress!, b.baseAddress!, c.baseAddress!, threads: threads)
+                    } else {
+                        gemm(s, a.baseAddress!, b.baseAddress!, c.baseAddress!)
+                    }
+                }
+            }
+        }
+        return out
+    }
 
     @Test(arguments: [false, true], [false, true])
     func gemmMatchesNaive(transA: Bool, transB: Bool) {
         for (m, n, k) in Self.shapes {
             for accumulate in [false, true] {
-                var rng = Random(seed: UInt64(m * 100 + n * 10 + k))
-                let a = Tensor<Float>.uniform([m * k], low: -1, high: 1, using: &rng).scalars
-                let b = Tensor<Float>.uniform([k * n], low: -1, high: 1, using: &rng).scalars
-                let c0 = Tensor<Float>.uniform([m * n], low: -1, high: 1, using: &rng).scalars
+                let (a, b, c0) = Self.gemmOperands(m, n, k)
                 let s = GEMMShape(transA: transA, transB: transB, m: m, n: n, k: k, accumulate: accumulate)
-                var fast = c0, slow = c0
+                // Float sums of k terms of size <= 1: rounding grows like k * 2^-24.
+                let slow = Self.run(s, a, b, c0, naive: true)
+                expectClose(Self.run(s, a, b, c0), slow, tolerance: Double(k + 1) * 2e-7)
+                expectClose(Self.run(s, a, b, c0, threads: 2), slow, tolerance: Double(k + 1) * 2e-7)
+            }
+        }
+    }
+
+    /// The Double path (used by gradient checks) against the same reference.
+    @Test func doubleGemmMatchesNaive() {
+        for (m, n, k) in Self.shapes.prefix(8) {
+            for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+                var rng = Random(seed: UInt64(m + n + k))
+                let a = Tensor<Double>.uniform([m * k], using: &rng).scalars
+                let b = Tensor<Double>.uniform([k * n], using: &rng).scalars
+                var fast = [Double](repeating: 0, count: m * n), slow = fast
+                let s = GEMMShape(transA: transA, transB: transB, m: m, n: n, k: k)
                 a.withUnsafeBufferPointer { a in
                     b.withUnsafeBufferPointer { b in
                         fast.withUnsafeMutableBufferPointer { gemm(s, a.baseAddress!, b.baseAddress!, $0.baseAddress!) }
                         slow.withUnsafeMutableBufferPointer { gemmNaive(s, a.baseAddress!, b.baseAddress!, $0.baseAddress!) }
                     }
                 }
-                // Float sums of k terms of size <= 1: rounding grows like k * 2^-24.
-                expectClose(fast, slow, tolerance: Double(k + 1) * 2e-7)
+                expectClose(fast, slow, tolerance: Double(k + 1) * 1e-15)
             }
+        }
+    }
+
+    /// Threads split C statically and every element is summed in the same order, so one, two
+    /// and three threads give the same bits, run after run.
+    @Test func gemmIsDeterministicAcrossRunsAndThreadCounts() {
+        for (m, n, k) in [(150, 40, 300), (12, 700, 50)] {
+            let (a, b, c0) = Self.gemmOperands(m, n, k)
+            let s = GEMMShape(transA: false, transB: true, m: m, n: n, k: k, accumulate: true)
+            let first = Self.run(s, a, b, c0, threads: 2)
+            #expect(Self.run(s, a, b, c0, threads: 2) == first)
+            #expect(Self.run(s, a, b, c0, threads: 1) == first)
+            #expect(Self.run(s, a, b, c0, threads: 3) == first)
         }
     }
 
@@ -52,5 +109,39 @@ struct KernelTests {
         for a in 0..<2 { for b in 0..<3 { for c in 0..<4 { for d in 0..<5 {
             #expect(t[d, b, a, c] == Double(((a * 3 + b) * 4 + c) * 5 + d))
         } } } }
+    }
+}
+
+/// The fork-join pool: every part runs exactly once per region, also when regions come from
+/// several tasks at once (all but one fall back to Dispatch) and when a region opens another.
+@Suite("Worker pool")
+struct WorkerPoolTests {
+    final class Counts: @unchecked Sendable {
+        var values: [Int]
+        init(_ n: Int) { values = [Int](repeating: 0, count: n) }
+    }
+
+    static func region(_ parts: Int, nested: Bool = false) -> Bool {
+        let counts = Counts(parts)
+        counts.values.withUnsafeMutableBufferPointer { c in
+            let base = c.baseAddress!
+            parallelFor(parts) { t in
+                if nested { parallelFor(2) { _ in } }
+                base[t] += 1
+            }
+        }
+        return counts.values.allSatisfy { $0 == 1 }
+    }
+
+    @Test func everyPartRunsOnce() {
+        for i in 0..<2000 { #expect(Self.region(2 + i % 3, nested: i % 7 == 0)) }
+    }
+
+    @Test func concurrentCallers() async {
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<4 { group.addTask { (0..<500).allSatisfy { Self.region(2 + $0 % 2) } } }
+            return await group.reduce(true) { $0 && $1 }
+        }
+        #expect(results)
     }
 }

@@ -16,13 +16,22 @@ enum UnaryKernel<S: TensorScalar> {
     case mulScalar(S)
 }
 
-// y[i] = f(x[i]) for i in 0..<n
+// y[i] = f(x[i]) for i in 0..<n. Float runs eight lanes at a time (VectorMath.swift), split over
+// threads when the tensor is large; Double runs the scalar loops.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func unaryKernel<S: TensorScalar>(_ op: UnaryKernel<S>, _ x: [S]) -> [S] {
     let n = x.count
     return [S](unsafeUninitializedCapacity: n) { y, count in
         x.withUnsafeBufferPointer { x in
+            if S.self == Float.self, n > 0 {
+                let op = unsafeBitCast(op, to: UnaryKernel<Float>.self)
+                let xf = UnsafeRawPointer(x.baseAddress!).assumingMemoryBound(to: Float.self)
+                let yf = UnsafeMutableRawPointer(y.baseAddress!).assumingMemoryBound(to: Float.self)
+                parallelChunks(n) { r in unaryFloat(op, r.count, xf + r.lowerBound, yf + r.lowerBound) }
+                count = n
+                return
+            }
             switch op {
             case .negate: for i in 0..<n { y[i] = -x[i] }
             case .exp: for i in 0..<n { y[i] = S.exp(x[i]) }
@@ -55,6 +64,34 @@ func unaryKernel<S: TensorScalar>(_ op: UnaryKernel<S>, _ x: [S]) -> [S] {
             }
         }
         count = n
+    }
+}
+
+// The Float loops of unaryKernel, same results as the scalar ones above (to within the ulps of
+// VectorMath for exp, log, log1p, tanh and sigmoid).
+func unaryFloat(_ op: UnaryKernel<Float>, _ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    let zero = Float8(), one = Float8(repeating: 1)
+    switch op {
+    case .negate: map8(n, x, y) { -$0 }
+    case .exp: map8(n, x, y) { VectorMath.exp($0) }
+    case .log: map8(n, x, y) { VectorMath.log($0) }
+    case .log1p: map8(n, x, y) { VectorMath.log1p($0) }
+    case .sqrt: map8(n, x, y) { VectorMath.squareRoot($0) }
+    case .tanh: map8(n, x, y) { VectorMath.tanh($0) }
+    case .sigmoid: map8(n, x, y) { VectorMath.sigmoid($0) }
+    case .relu: map8(n, x, y) { zero.replacing(with: $0, where: $0 .> zero) }
+    case .abs: map8(n, x, y) { VectorMath.abs($0) }
+    case .sign: map8(n, x, y) { zero.replacing(with: one, where: $0 .> zero).replacing(with: -one, where: $0 .< zero) }
+    case .square: map8(n, x, y) { $0 * $0 }
+    case .step: map8(n, x, y) { zero.replacing(with: one, where: $0 .> zero) }
+    case .pow(let p): for i in 0..<n { y[i] = Float.pow(x[i], p) }
+    case .leakyRelu(let slope): map8(n, x, y) { ($0 * slope).replacing(with: $0, where: $0 .> zero) }
+    case .clamp(let lo, let hi):
+        map8(n, x, y) { VectorMath.minimum(VectorMath.maximum($0, Float8(repeating: lo)), Float8(repeating: hi)) }
+    case .inside(let lo, let hi):
+        map8(n, x, y) { zero.replacing(with: one, where: $0 .>= Float8(repeating: lo) .& $0 .<= Float8(repeating: hi)) }
+    case .addScalar(let c): map8(n, x, y) { $0 + c }
+    case .mulScalar(let c): map8(n, x, y) { $0 * c }
     }
 }
 
@@ -151,6 +188,13 @@ func binaryLoop<S: TensorScalar>(
     _ op: BinaryKernel, _ n: Int, _ a: UnsafePointer<S>, _ ia: Int, _ b: UnsafePointer<S>, _ ib: Int,
     _ y: UnsafeMutablePointer<S>
 ) {
+    if S.self == Float.self, (ia == 1 && ib <= 1) || (ia == 0 && ib == 1) {
+        let af = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self)
+        let bf = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
+        let yf = UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self)
+        parallelChunks(n) { r in binaryFloat(op, r.count, af + r.lowerBound * ia, ia, bf + r.lowerBound * ib, ib, yf + r.lowerBound) }
+        return
+    }
     // One loop per operation and stride pattern, so each is a simple vectorisable loop.
     switch (op, ia, ib) {
     case (.add, 1, 1): for i in 0..<n { y[i] = a[i] + b[i] }
@@ -162,5 +206,32 @@ func binaryLoop<S: TensorScalar>(
     case (.multiply, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] * c }
     case (.divide, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] / c }
     default: for i in 0..<n { y[i] = apply(op, a[i * ia], b[i * ib]) }
+    }
+}
+
+// The Float loops of binaryLoop for contiguous operands, one of which may be a single value
+// (stride 0), eight lanes at a time.
+func binaryFloat(
+    _ op: BinaryKernel, _ n: Int, _ a: UnsafePointer<Float>, _ ia: Int, _ b: UnsafePointer<Float>, _ ib: Int,
+    _ y: UnsafeMutablePointer<Float>
+) {
+    @inline(__always) func run(_ f: (Float8, Float8) -> Float8) {
+        if ia == 1 && ib == 1 {
+            zip8(n, a, b, y, f)
+        } else if ia == 1 {
+            let c = Float8(repeating: b[0])
+            map8(n, a, y) { f($0, c) }
+        } else {
+            let c = Float8(repeating: a[0])
+            map8(n, b, y) { f(c, $0) }
+        }
+    }
+    switch op {
+    case .add: run { $0 + $1 }
+    case .subtract: run { $0 - $1 }
+    case .multiply: run { $0 * $1 }
+    case .divide: run { $0 / $1 }
+    case .maximum: run { $0.replacing(with: $1, where: $1 .> $0) }
+    case .minimum: run { $0.replacing(with: $1, where: $1 .< $0) }
     }
 }

@@ -1,6 +1,9 @@
 // General matrix multiply, row-major:  C (m, n) = op(A) (m, k) . op(B) (k, n)  [+ C]
-// where op(A) = A or A^T. A is stored (m, k) with row stride lda, or (k, m) when transposed;
-// likewise B. `accumulate` adds into C instead of overwriting it.
+// where op(A) = A or A^T. A is stored (m, k), or (k, m) when transposed; likewise B.
+// `accumulate` adds into C instead of overwriting it.
+//
+// Float runs the packed, blocked, two-thread kernel of SGEMM.swift; Double (gradient checks)
+// runs the simple row kernel below. `gemmNaive` is the reference both are tested against.
 
 struct GEMMShape {
     var transA = false, transB = false
@@ -11,8 +14,13 @@ struct GEMMShape {
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func gemm<S: TensorScalar>(
-    _ s: GEMMShape, _ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>
+    _ s: GEMMShape, _ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
+    threads: Int = Parallelism.threadCount
 ) {
+    if S.self == Float.self {
+        sgemm(s, floats(a), floats(b), floats(c), threads: threads)
+        return
+    }
     let (m, n, k) = (s.m, s.n, s.k)
     if !s.accumulate { c.update(repeating: 0, count: m * n) }
     if m == 0 || n == 0 || k == 0 { return }

@@ -38,7 +38,18 @@ public struct LSTMCell<Scalar: TensorScalar>: Layer {
         State(hidden: .zeros([batchSize, hiddenSize]), cell: .zeros([batchSize, hiddenSize]))
     }
 
+    /// One step, as one fused op (`Tensor.lstmStep`); the composed form, kept as the reference
+    /// the tests compare with, is `composedStep`.
     public func callAsFunction(_ x: Tensor<Scalar>, _ state: State) -> State {
+        let both = Tensor.lstmStep(
+            input: x, hidden: state.hidden, cell: state.cell, inputWeight: inputWeight.value,
+            hiddenWeight: hiddenWeight.value, bias: bias.value)
+        let h = hiddenSize
+        return State(hidden: both.slice(0..<h, alongAxis: 1), cell: both.slice(h..<(2 * h), alongAxis: 1))
+    }
+
+    /// The same step composed from matmul, slices and pointwise ops, as the formula reads.
+    func composedStep(_ x: Tensor<Scalar>, _ state: State) -> State {
         let gates = Tensor.matmul(x, inputWeight.value) + Tensor.matmul(state.hidden, hiddenWeight.value) + bias.value
         let h = hiddenSize
         let i = gates.slice(0..<h, alongAxis: 1).sigmoid()

@@ -5,9 +5,10 @@
 // with W' = weight * mask when a mask is given: a constant 0/1 tensor of the weight's shape that
 // zeroes the connections a PixelCNN must not have (mask A and mask B). The mask is multiplied in
 // once per call, not per element, and the gradient of a masked weight is masked too, so a zero
-// connection stays zero during training.
+// connection stays zero during training. Taps the mask zeroes for every channel pair are left out
+// of the computation altogether (Kernels/Conv2d.swift).
 //
-// Each image goes through im2col (Kernels/Im2col.swift) and one GEMM:
+// Each image goes through im2col and one GEMM (images are split over threads):
 //   out_n (O, OH*OW) = W' (O, C*KH*KW) . cols_n (C*KH*KW, OH*OW)
 // Backward:  dW' += g_n . cols_n^T,   dcols_n = W'^T . g_n  then col2im into d in_n,
 //            dbias = sum of g over n and positions,   dW = dW' * mask.
@@ -28,56 +29,46 @@ extension Tensor {
             channels: channels, height: height, width: width, kernelHeight: kh, kernelWidth: kw, stride: stride,
             padding: padding)
         precondition(g.outHeight > 0 && g.outWidth > 0, "conv2d: kernel \(kh)x\(kw) does not fit input \(input.shape) with padding \(padding)")
-        let (rows, cols) = (g.columnRows, g.columnCount)
-        let effective = mask.map { Tensor.combine(.multiply, weight, $0) } ?? weight
-        let inSize = channels * height * width, outSize = outChannels * cols
-        var out = [Scalar](repeating: 0, count: batch * outSize)
-        var columns = [Scalar](repeating: 0, count: rows * cols)
-        for n in 0..<batch {
+        // W' packed as (O, C*T) over the active taps: the mask applied once, here.
+        let (taps, packed) = packConvWeight(weight.scalars, mask: mask?.scalars, g, outChannels: outChannels)
+        let problem = ConvProblem(geometry: g, taps: taps, batch: batch, outChannels: outChannels)
+        let out: [Scalar] = uninitializedArray(count: batch * problem.outSize) { y in
             input.scalars.withUnsafeBufferPointer { x in
-                columns.withUnsafeMutableBufferPointer { im2col(g, x.baseAddress! + n * inSize, $0.baseAddress!) }
-            }
-            gemmArrays(GEMMShape(m: outChannels, n: cols, k: rows), effective.scalars, columns, into: &out, offsetC: n * outSize)
-        }
-        if let bias {
-            for n in 0..<batch {
-                for o in 0..<outChannels {
-                    let b = bias.scalars[o], base = n * outSize + o * cols
-                    for i in 0..<cols { out[base + i] += b }
+                packed.withUnsafeBufferPointer { w in
+                    if let bias {
+                        bias.scalars.withUnsafeBufferPointer { conv2dForward(problem, x.baseAddress!, w.baseAddress!, $0.baseAddress!, y) }
+                    } else {
+                        conv2dForward(problem, x.baseAddress!, w.baseAddress!, nil, y)
+                    }
                 }
             }
         }
         let y = Tensor(shape: [batch, outChannels, g.outHeight, g.outWidth], scalars: out)
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
         return differentiable(op: "conv2d", output: y, inputs: inputs) { grad in
-            var dInput = [Scalar](repeating: 0, count: input.isRecorded ? input.count : 0)
-            var dWeight = [Scalar](repeating: 0, count: weight.count)
-            var columns = [Scalar](repeating: 0, count: rows * cols)
-            var dColumns = [Scalar](repeating: 0, count: rows * cols)
-            for n in 0..<batch {
-                if weight.isRecorded {
-                    input.scalars.withUnsafeBufferPointer { x in
-                        columns.withUnsafeMutableBufferPointer { im2col(g, x.baseAddress! + n * inSize, $0.baseAddress!) }
-                    }
-                    gemmArrays(
-                        GEMMShape(transB: true, m: outChannels, n: rows, k: cols, accumulate: true), grad.scalars,
-                        columns, into: &dWeight, offsetA: n * outSize)
-                }
-                if input.isRecorded {
-                    gemmArrays(
-                        GEMMShape(transA: true, m: rows, n: cols, k: outChannels), effective.scalars, grad.scalars,
-                        into: &dColumns, offsetB: n * outSize)
-                    dColumns.withUnsafeBufferPointer { dc in
-                        dInput.withUnsafeMutableBufferPointer { col2im(g, dc.baseAddress!, $0.baseAddress! + n * inSize) }
+            var dPacked: [Scalar] = weight.isRecorded ? filledArray(0, count: packed.count) : []
+            var dInput: [Scalar] = input.isRecorded ? filledArray(0, count: input.count) : []
+            input.scalars.withUnsafeBufferPointer { x in
+                packed.withUnsafeBufferPointer { w in
+                    grad.scalars.withUnsafeBufferPointer { gp in
+                        dPacked.withUnsafeMutableBufferPointer { dw in
+                            dInput.withUnsafeMutableBufferPointer { dx in
+                                conv2dBackward(
+                                    problem, x.baseAddress!, w.baseAddress!, gp.baseAddress!,
+                                    dWeight: weight.isRecorded ? dw.baseAddress! : nil,
+                                    dInput: input.isRecorded ? dx.baseAddress! : nil)
+                            }
+                        }
                     }
                 }
             }
-            var dW = Tensor(shape: weight.shape, scalars: dWeight)
-            if let mask { dW = Tensor.combine(.multiply, dW, mask) }
-            var result: [Tensor?] = [input.isRecorded ? Tensor(shape: input.shape, scalars: dInput) : nil, dW]
-            if bias != nil {
-                result.append(grad.sum(alongAxes: [0, 2, 3]))
-            }
+            var result: [Tensor?] = [
+                input.isRecorded ? Tensor(shape: input.shape, scalars: dInput) : nil,
+                weight.isRecorded
+                    ? Tensor(shape: weight.shape, scalars: unpackConvWeight(dPacked, mask: mask?.scalars, g, taps: taps, outChannels: outChannels))
+                    : nil,
+            ]
+            if bias != nil { result.append(grad.sum(alongAxes: [0, 2, 3])) }
             return result
         }
     }

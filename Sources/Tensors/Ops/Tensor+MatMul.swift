@@ -2,7 +2,16 @@
 // use its transposed variants, so no transposed copy of an operand is ever built here:
 //   C = A . B   =>   dA = dC . B^T,   dB = A^T . dC.
 
-/// Runs the GEMM kernel on tensors' storage: returns op(A) . op(B) as a new [m, n] array.
+/// op(A) . op(B) of tensors' storage (from the given offsets), as a new [m, n] array.
+func gemmArray<S: TensorScalar>(_ s: GEMMShape, _ a: [S], _ b: [S], offsetA: Int = 0, offsetB: Int = 0) -> [S] {
+    uninitializedArray(count: s.m * s.n) { c in
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in gemm(s, a.baseAddress! + offsetA, b.baseAddress! + offsetB, c) }
+        }
+    }
+}
+
+/// Runs the GEMM kernel on tensors' storage, writing (or adding, with `accumulate`) into c.
 func gemmArrays<S: TensorScalar>(_ s: GEMMShape, _ a: [S], _ b: [S], into c: inout [S], offsetA: Int = 0, offsetB: Int = 0, offsetC: Int = 0) {
     a.withUnsafeBufferPointer { a in
         b.withUnsafeBufferPointer { b in
@@ -24,20 +33,15 @@ extension Tensor {
         let k = a.shape[a.rank - 1]
         precondition(k == b.shape[0], "matmul: inner sizes differ in \(a.shape) . \(b.shape)")
         let m = a.count / Swift.max(k, 1), n = b.shape[1]
-        var c = [Scalar](repeating: 0, count: m * n)
-        if m > 0 && n > 0 { gemmArrays(GEMMShape(m: m, n: n, k: k), a.scalars, b.scalars, into: &c) }
+        let c = gemmArray(GEMMShape(m: m, n: n, k: k), a.scalars, b.scalars)
         let outShape = Array(a.shape.dropLast()) + [n]
         return differentiable(op: "matmul", output: Tensor(shape: outShape, scalars: c), inputs: [a, b]) { g in
             var da: Tensor? = nil, db: Tensor? = nil
             if a.isRecorded {
-                var d = [Scalar](repeating: 0, count: m * k)
-                gemmArrays(GEMMShape(transB: true, m: m, n: k, k: n), g.scalars, b.scalars, into: &d)
-                da = Tensor(shape: a.shape, scalars: d)
+                da = Tensor(shape: a.shape, scalars: gemmArray(GEMMShape(transB: true, m: m, n: k, k: n), g.scalars, b.scalars))
             }
             if b.isRecorded {
-                var d = [Scalar](repeating: 0, count: k * n)
-                gemmArrays(GEMMShape(transA: true, m: k, n: n, k: m), a.scalars, g.scalars, into: &d)
-                db = Tensor(shape: b.shape, scalars: d)
+                db = Tensor(shape: b.shape, scalars: gemmArray(GEMMShape(transA: true, m: k, n: n, k: m), a.scalars, g.scalars))
             }
             return [da, db]
         }
@@ -48,7 +52,7 @@ extension Tensor {
         precondition(
             b.shape[0] == batch && b.shape[1] == k, "batched matmul of shapes \(a.shape) and \(b.shape) is not defined")
         let n = b.shape[2]
-        var c = [Scalar](repeating: 0, count: batch * m * n)
+        var c: [Scalar] = filledArray(0, count: batch * m * n)
         for i in 0..<batch {
             gemmArrays(
                 GEMMShape(m: m, n: n, k: k), a.scalars, b.scalars, into: &c, offsetA: i * m * k, offsetB: i * k * n,
@@ -56,7 +60,7 @@ extension Tensor {
         }
         return differentiable(op: "batched matmul", output: Tensor(shape: [batch, m, n], scalars: c), inputs: [a, b]) {
             g in
-            var da = [Scalar](repeating: 0, count: a.count), db = [Scalar](repeating: 0, count: b.count)
+            var da: [Scalar] = filledArray(0, count: a.count), db: [Scalar] = filledArray(0, count: b.count)
             for i in 0..<batch {
                 gemmArrays(
                     GEMMShape(transB: true, m: m, n: k, k: n), g.scalars, b.scalars, into: &da, offsetA: i * m * n,

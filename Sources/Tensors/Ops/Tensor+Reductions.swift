@@ -53,7 +53,7 @@ extension Tensor {
         let n = shape[axis]
         return Tensor.differentiable(op: "max", output: Tensor(shape: outShape, scalars: kept.scalars), inputs: [self]) {
             g in
-            var dx = [Scalar](repeating: 0, count: inputShape.reduce(1, *))
+            var dx: [Scalar] = filledArray(0, count: inputShape.reduce(1, *))
             for o in 0..<outer {
                 for j in 0..<inner {
                     dx[(o * n + Int(argmax[o * inner + j])) * inner + j] = g.scalars[o * inner + j]
@@ -79,11 +79,37 @@ extension Tensor {
     }
 
     /// log softmax(x) = x - logsumexp(x) along `axis` (default: the last).
+    ///
+    /// Along the last axis this is one fused op (Kernels/LossKernels.swift) whose backward rule is
+    /// dx = g - softmax(x) * sum(g) per row; along other axes it is composed as written.
     public func logSoftmax(alongAxis axis: Int = -1) -> Tensor {
-        self - logSumExp(alongAxis: axis, keepingDims: true)
+        if normalized(axis: axis) == rank - 1 && count > 0 { return rowSoftmax(log: true) }
+        return self - logSumExp(alongAxis: axis, keepingDims: true)
     }
 
-    public func softmax(alongAxis axis: Int = -1) -> Tensor { logSoftmax(alongAxis: axis).exp() }
+    /// softmax(x) = e^x / sum(e^x) along `axis` (default: the last); along the last axis one fused
+    /// op with the backward rule dx = y * (g - sum(g * y)) per row.
+    public func softmax(alongAxis axis: Int = -1) -> Tensor {
+        if normalized(axis: axis) == rank - 1 && count > 0 { return rowSoftmax(log: false) }
+        return logSoftmax(alongAxis: axis).exp()
+    }
+
+    /// softmax or log-softmax over the last axis, as one op.
+    func rowSoftmax(log: Bool) -> Tensor {
+        let classes = shape[rank - 1], rows = count / Swift.max(shape[rank - 1], 1)
+        let y: [Scalar] = uninitializedArray(count: count) { y in
+            scalars.withUnsafeBufferPointer { softmaxRows(rows: rows, classes: classes, $0.baseAddress!, y, log: log) }
+        }
+        let output = Tensor(shape: shape, scalars: y)
+        return Tensor.differentiable(op: log ? "logSoftmax" : "softmax", output: output, inputs: [self]) { g in
+            let dx: [Scalar] = uninitializedArray(count: rows * classes) { dx in
+                g.scalars.withUnsafeBufferPointer { gp in
+                    y.withUnsafeBufferPointer { softmaxRowsBackward(rows: rows, classes: classes, gp.baseAddress!, $0.baseAddress!, dx, log: log) }
+                }
+            }
+            return [Tensor(shape: output.shape, scalars: dx)]
+        }
+    }
 
     /// For x of shape [..., C] and one class index per row (count / C of them), the picked
     /// elements x[..., index], of shape [...]: the log-probability of each observed class.
@@ -91,7 +117,7 @@ extension Tensor {
         let classes = shape[rank - 1]
         let rows = count / Swift.max(classes, 1)
         precondition(indices.count == rows, "gathering needs \(rows) indices for shape \(shape), got \(indices.count)")
-        var picked = [Scalar](repeating: 0, count: rows)
+        var picked: [Scalar] = filledArray(0, count: rows)
         for (r, c) in indices.enumerated() {
             precondition(c >= 0 && c < classes, "class index \(c) out of range 0..<\(classes)")
             picked[r] = scalars[r * classes + c]
@@ -100,7 +126,7 @@ extension Tensor {
         return Tensor.differentiable(
             op: "gather", output: Tensor(shape: Array(shape.dropLast()), scalars: picked), inputs: [self]
         ) { g in
-            var dx = [Scalar](repeating: 0, count: rows * classes)
+            var dx: [Scalar] = filledArray(0, count: rows * classes)
             for (r, c) in indices.enumerated() { dx[r * classes + c] += g.scalars[r] }
             return [Tensor(shape: inputShape, scalars: dx)]
         }

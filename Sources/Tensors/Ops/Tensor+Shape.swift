@@ -83,7 +83,7 @@ extension Tensor {
             var outShape = result.shape
             let n = outShape[axis]
             outShape[axis] = n + w.0 + w.1
-            var out = [Scalar](repeating: value, count: outShape.reduce(1, *))
+            var out: [Scalar] = filledArray(value, count: outShape.reduce(1, *))
             let (outer, inner) = result.outerInner(axis)
             result.scalars.withUnsafeBufferPointer { x in
                 out.withUnsafeMutableBufferPointer { y in
@@ -118,7 +118,7 @@ extension Tensor {
         outShape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
         let total = outShape[axis]
         let (outer, inner) = parts[0].outerInner(axis)
-        var out = [Scalar](repeating: 0, count: outShape.reduce(1, *))
+        var out: [Scalar] = filledArray(0, count: outShape.reduce(1, *))
         var offsets: [Int] = []
         var offset = 0
         out.withUnsafeMutableBufferPointer { y in

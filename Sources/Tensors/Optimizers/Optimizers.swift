@@ -13,8 +13,8 @@ final class Moments<Scalar: TensorScalar> {
     var first: [Scalar]
     var second: [Scalar]
     init(count: Int) {
-        first = [Scalar](repeating: 0, count: count)
-        second = [Scalar](repeating: 0, count: count)
+        first = filledArray(0, count: count)
+        second = filledArray(0, count: count)
     }
 }
 

@@ -1,0 +1,158 @@
+// One LSTM step, fused: the four gates from one GEMM (two, counting the input's), their
+// nonlinearities and the cell update in one pass over the batch.
+//
+//   x (B, I), h (B, H), c (B, H); Wx (I, 4H), Wh (H, 4H), b (4H); gates in the order i, f, g, o.
+//   a = x . Wx + h . Wh + b                                      (B, 4H)
+//   i, f, o = sigmoid(a_i, a_f, a_o);  g = tanh(a_g)             kept as `gates` (B, 4H)
+//   c' = f c + i g;  h' = o tanh(c')                              out (B, 2H) = [h' | c']
+//
+// Backward, for d(out) = [dh' | dc']:
+//   dc  = dc' + dh' o (1 - tanh^2 c')      (the total gradient reaching c')
+//   da_i = dc g i (1 - i);  da_f = dc c f (1 - f);  da_g = dc i (1 - g^2);  da_o = dh' tanh(c') o (1 - o)
+//   d c_prev = dc f;  dh = da . Wh^T;  dx = da . Wx^T;  dWh = h^T . da;  dWx = x^T . da;  db = sum_b da
+
+/// Up to eight Floats from p (n of them; the other lanes zero), and back.
+@inline(__always) func loadPartial(_ p: UnsafePointer<Float>, _ n: Int) -> Float8 {
+    if n == 8 { return load8(p) }
+    var v = Float8()
+    for k in 0..<n { v[k] = p[k] }
+    return v
+}
+@inline(__always) func storePartial(_ v: Float8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
+    if n == 8 {
+        store8(v, p)
+    } else {
+        for k in 0..<n { p[k] = v[k] }
+    }
+}
+
+struct LSTMSizes {
+    var batch: Int, input: Int, hidden: Int
+    var gateWidth: Int { 4 * hidden }
+}
+
+// The pointwise part of the forward step for rows of `a` (pre-activations, overwritten with the
+// activated gates): writes out (B, 2H) = [h' | c'] and tanhC (B, H) = tanh(c').
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func lstmPointwiseForward<S: TensorScalar>(
+    _ z: LSTMSizes, _ gates: UnsafeMutablePointer<S>, _ c: UnsafePointer<S>, _ out: UnsafeMutablePointer<S>,
+    _ tanhC: UnsafeMutablePointer<S>
+) {
+    let h = z.hidden
+    if S.self == Float.self {
+        let (gates, c, out, tanhC) = (floats(gates), floats(c), floats(out), floats(tanhC))
+        for r in 0..<z.batch {
+            let a = gates + r * 4 * h, cr = c + r * h, o = out + r * 2 * h, t = tanhC + r * h
+            // i and f, then g, then o: each a contiguous run of H values.
+            map8(2 * h, a, a) { VectorMath.sigmoid($0) }
+            map8(h, a + 2 * h, a + 2 * h) { VectorMath.tanh($0) }
+            map8(h, a + 3 * h, a + 3 * h) { VectorMath.sigmoid($0) }
+            for j in stride(from: 0, to: h, by: 8) {
+                let n = min(8, h - j)
+                let (iv, fv, gv) = (loadPartial(a + j, n), loadPartial(a + h + j, n), loadPartial(a + 2 * h + j, n))
+                let (ov, cv) = (loadPartial(a + 3 * h + j, n), loadPartial(cr + j, n))
+                let cNew = fv * cv + iv * gv
+                let th = VectorMath.tanh(cNew)
+                storePartial(ov * th, o + j, n)
+                storePartial(cNew, o + h + j, n)
+                storePartial(th, t + j, n)
+            }
+        }
+        return
+    }
+    for r in 0..<z.batch {
+        let a = gates + r * 4 * h, cr = c + r * h, o = out + r * 2 * h, t = tanhC + r * h
+        for j in 0..<h {
+            let i = 1 / (1 + S.exp(-a[j])), f = 1 / (1 + S.exp(-a[h + j]))
+            let g = S.tanh(a[2 * h + j]), og = 1 / (1 + S.exp(-a[3 * h + j]))
+            (a[j], a[h + j], a[2 * h + j], a[3 * h + j]) = (i, f, g, og)
+            let cNew = f * cr[j] + i * g
+            t[j] = S.tanh(cNew)
+            o[j] = og * t[j]
+            o[h + j] = cNew
+        }
+    }
+}
+
+// The pointwise part of the backward step: from d(out) (B, 2H), the activated gates, tanh(c')
+// and c, writes da (B, 4H) and, if wanted, d c_prev (B, H).
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func lstmPointwiseBackward<S: TensorScalar>(
+    _ z: LSTMSizes, _ dOut: UnsafePointer<S>, _ gates: UnsafePointer<S>, _ tanhC: UnsafePointer<S>, _ c: UnsafePointer<S>,
+    _ da: UnsafeMutablePointer<S>, _ dc: UnsafeMutablePointer<S>?
+) {
+    let h = z.hidden
+    if S.self == Float.self {
+        let (dOut, gates, tanhC, c, da) = (floats(dOut), floats(gates), floats(tanhC), floats(c), floats(da))
+        let dcPrev = dc.map { floats($0) }
+        for r in 0..<z.batch {
+            let a = gates + r * 4 * h, d = da + r * 4 * h, g = dOut + r * 2 * h, t = tanhC + r * h, cr = c + r * h
+            for j in stride(from: 0, to: h, by: 8) {
+                let n = min(8, h - j)
+                let (iv, fv, gv) = (loadPartial(a + j, n), loadPartial(a + h + j, n), loadPartial(a + 2 * h + j, n))
+                let (ov, tv, cv) = (loadPartial(a + 3 * h + j, n), loadPartial(t + j, n), loadPartial(cr + j, n))
+                let (dh, dcv) = (loadPartial(g + j, n), loadPartial(g + h + j, n))
+                let one = Float8(repeating: 1)
+                let dcTotal = dcv + dh * ov * (one - tv * tv)
+                storePartial(dcTotal * gv * iv * (one - iv), d + j, n)
+                storePartial(dcTotal * cv * fv * (one - fv), d + h + j, n)
+                storePartial(dcTotal * iv * (one - gv * gv), d + 2 * h + j, n)
+                storePartial(dh * tv * ov * (one - ov), d + 3 * h + j, n)
+                if let dcPrev { storePartial(dcTotal * fv, dcPrev + r * h + j, n) }
+            }
+        }
+        return
+    }
+    for r in 0..<z.batch {
+        let a = gates + r * 4 * h, d = da + r * 4 * h, g = dOut + r * 2 * h, t = tanhC + r * h, cr = c + r * h
+        for j in 0..<h {
+            let (i, f, gg, o) = (a[j], a[h + j], a[2 * h + j], a[3 * h + j])
+            let dcTotal = g[h + j] + g[j] * o * (1 - t[j] * t[j])
+            d[j] = dcTotal * gg * i * (1 - i)
+            d[h + j] = dcTotal * cr[j] * f * (1 - f)
+            d[2 * h + j] = dcTotal * i * (1 - gg * gg)
+            d[3 * h + j] = g[j] * t[j] * o * (1 - o)
+            dc?[r * h + j] = dcTotal * f
+        }
+    }
+}
+
+/// Runs `body(firstRow, sizes)` over the batch rows of a step, split over threads when the step
+/// is large enough (each part sees sizes with its own row count).
+@inline(__always)
+func lstmPointwise(_ z: LSTMSizes, _ body: (Int, LSTMSizes) -> Void) {
+    let parts = min(Parallelism.threadCount, z.batch * z.hidden / 2048)
+    if parts <= 1 {
+        body(0, z)
+        return
+    }
+    parallelFor(parts) { t in
+        let rows = share(t, of: parts, z.batch)
+        var part = z
+        part.batch = rows.count
+        body(rows.lowerBound, part)
+    }
+}
+
+// a (B, 4H) = rows of b, then += x . Wx and += h . Wh.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func lstmPreactivations<S: TensorScalar>(
+    _ z: LSTMSizes, _ x: UnsafePointer<S>, _ h: UnsafePointer<S>, _ wx: UnsafePointer<S>, _ wh: UnsafePointer<S>,
+    _ b: UnsafePointer<S>, _ a: UnsafeMutablePointer<S>
+) {
+    let w = z.gateWidth
+    for r in 0..<z.batch { (a + r * w).update(from: b, count: w) }
+    if z.input > 0 { gemm(GEMMShape(m: z.batch, n: w, k: z.input, accumulate: true), x, wx, a) }
+    gemm(GEMMShape(m: z.batch, n: w, k: z.hidden, accumulate: true), h, wh, a)
+}
+
+// Column sums of a (rows, n) into y (n), rows in order.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func columnSums<S: TensorScalar>(_ a: UnsafePointer<S>, rows: Int, n: Int, _ y: UnsafeMutablePointer<S>) {
+    y.update(repeating: 0, count: n)
+    for r in 0..<rows { addInPlace(y, a + r * n, count: n) }
+}

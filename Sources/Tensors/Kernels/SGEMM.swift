@@ -1,0 +1,281 @@
+// Float matrix multiply, the way BLAS libraries do it (Goto and van de Geijn, 2008; BLIS):
+//
+//   C (m, n) = op(A) (m, k) . op(B) (k, n)  [+ C],   row-major, op(X) = X or X^T (GEMMShape).
+//
+// The work is cut into blocks that fit the caches, and each block is copied ("packed") into the
+// order in which the innermost loop reads it:
+//   for each block of NC columns of C:
+//     for each slice of KC along k:        pack op(B)[slice, columns] into micro-panels of NR columns
+//       for each block of MC rows of C:    pack op(A)[rows, slice] into micro-panels of MR rows
+//         for each micro-panel pair:       C[MR x NR] += A-panel . B-panel   (the micro-kernel)
+// The micro-kernel keeps its 6 x 8 tile of C in 6 SIMD8 registers (12 SSE registers) and reads
+// one row of the B panel and six values of A per step of k. Transposed operands are handled by
+// the packing routines, which read them in their stored order: no transpose is materialised.
+//
+// Each A value is stored four times in its panel, so the micro-kernel loads it ready-broadcast:
+// without AVX (the default x86-64 target) a broadcast is a shuffle that competes with the
+// multiplies and adds; a load does not.
+//
+// Threads: C is split into T blocks of whole micro-tiles (rows, or columns when there are few
+// rows), one per thread, each thread packing what it needs. Every element of C is summed in the
+// same order whatever T is, so the result does not depend on the thread count at all.
+
+typealias Float8 = SIMD8<Float>
+typealias Float4 = SIMD4<Float>
+
+enum SGEMMBlocking {
+    static let mr = 6, nr = 8
+    static let kc = 256, mc = 72, nc = 1024
+    /// Below this many multiply-adds a second thread costs more than it saves.
+    static let minimumParallelWork = 1 << 19
+}
+
+@inline(__always) func load8(_ p: UnsafePointer<Float>) -> Float8 {
+    UnsafeRawPointer(p).loadUnaligned(as: Float8.self)
+}
+@inline(__always) func store8(_ v: Float8, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float8.self)
+}
+/// Four stored copies of one A value, as eight lanes.
+@inline(__always) private func broadcast(_ p: UnsafePointer<Float>) -> Float8 {
+    let v = UnsafeRawPointer(p).loadUnaligned(as: Float4.self)
+    return Float8(lowHalf: v, highHalf: v)
+}
+
+/// One operand as stored: `transposed` means op(X) = X^T, and `stride` is the distance between
+/// consecutive stored rows.
+struct MatrixOperand {
+    let base: UnsafePointer<Float>
+    let transposed: Bool
+    let stride: Int
+
+    /// op(X)[row, col].
+    @inline(__always) func at(_ row: Int, _ col: Int) -> Float {
+        transposed ? base[col * stride + row] : base[row * stride + col]
+    }
+}
+
+// c (6 x 8, row stride ldc) = [c +] a-panel (kc x 6 x 4, each value four times) . b-panel (kc x 8).
+@inline(__always)
+private func microKernel(
+    _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+    add: Bool
+) {
+    var c0 = Float8(), c1 = Float8(), c2 = Float8(), c3 = Float8(), c4 = Float8(), c5 = Float8()
+    var pa = a, pb = b
+    for _ in 0..<kc {
+        let bv = load8(pb)
+        c0 += broadcast(pa) * bv
+        c1 += broadcast(pa + 4) * bv
+        c2 += broadcast(pa + 8) * bv
+        c3 += broadcast(pa + 12) * bv
+        c4 += broadcast(pa + 16) * bv
+        c5 += broadcast(pa + 20) * bv
+        pa += 24
+        pb += 8
+    }
+    if add {
+        c0 += load8(c)
+        c1 += load8(c + ldc)
+        c2 += load8(c + 2 * ldc)
+        c3 += load8(c + 3 * ldc)
+        c4 += load8(c + 4 * ldc)
+        c5 += load8(c + 5 * ldc)
+    }
+    store8(c0, c)
+    store8(c1, c + ldc)
+    store8(c2, c + 2 * ldc)
+    store8(c3, c + 3 * ldc)
+    store8(c4, c + 4 * ldc)
+    store8(c5, c + 5 * ldc)
+}
+
+// The same for the last, partial row tile of C: only the first `rows` (at most 4) rows of the
+// panel are computed, four or two at a time, into the 8-wide scratch tile `c`.
+@inline(__always)
+private func microKernelPartial(
+    _ rows: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>
+) {
+    var c0 = Float8(), c1 = Float8(), c2 = Float8(), c3 = Float8()
+    var pa = a, pb = b
+    if rows > 2 {
+        for _ in 0..<kc {
+            let bv = load8(pb)
+            c0 += broadcast(pa) * bv
+            c1 += broadcast(pa + 4) * bv
+            c2 += broadcast(pa + 8) * bv
+            c3 += broadcast(pa + 12) * bv
+            pa += 24
+            pb += 8
+        }
+    } else {
+        for _ in 0..<kc {
+            let bv = load8(pb)
+            c0 += broadcast(pa) * bv
+            c1 += broadcast(pa + 4) * bv
+            pa += 24
+            pb += 8
+        }
+    }
+    store8(c0, c)
+    store8(c1, c + 8)
+    store8(c2, c + 16)
+    store8(c3, c + 24)
+}
+
+// Rows i0..<i0+mc and k-slice p0..<p0+kc of op(A), as micro-panels of MR rows: for each p, the MR
+// values of column p, each written four times. Rows past the end are zeros.
+private func packA(
+    _ a: MatrixOperand, rows i0: Int, _ mc: Int, depth p0: Int, _ kc: Int, into dst: UnsafeMutablePointer<Float>
+) {
+    let mr = SGEMMBlocking.mr
+    var d = dst
+    @inline(__always) func put(_ v: Float) {
+        UnsafeMutableRawPointer(d).storeBytes(of: Float4(repeating: v), as: Float4.self)
+        d += 4
+    }
+    for i in stride(from: 0, to: mc, by: mr) {
+        let rows = min(mr, mc - i)
+        if rows == mr && a.transposed {
+            // Stored (k, m): the six values of a step of k are next to each other.
+            var src = a.base + p0 * a.stride + i0 + i
+            for _ in 0..<kc {
+                put(src[0]); put(src[1]); put(src[2]); put(src[3]); put(src[4]); put(src[5])
+                src += a.stride
+            }
+        } else if rows == mr {
+            // Stored (m, k): six rows read side by side, each one contiguous.
+            let r0 = a.base + (i0 + i) * a.stride + p0
+            let (r1, r2, r3, r4, r5) = (r0 + a.stride, r0 + 2 * a.stride, r0 + 3 * a.stride, r0 + 4 * a.stride, r0 + 5 * a.stride)
+            for p in 0..<kc {
+                put(r0[p]); put(r1[p]); put(r2[p]); put(r3[p]); put(r4[p]); put(r5[p])
+            }
+        } else {
+            for p in 0..<kc {
+                for r in 0..<mr { put(r < rows ? a.at(i0 + i + r, p0 + p) : 0) }
+            }
+        }
+    }
+}
+
+// k-slice p0..<p0+kc and columns j0..<j0+nc of op(B), as micro-panels of NR columns: for each p,
+// NR consecutive values of row p. Columns past the end are zeros.
+private func packB(
+    _ b: MatrixOperand, depth p0: Int, _ kc: Int, columns j0: Int, _ nc: Int, into dst: UnsafeMutablePointer<Float>
+) {
+    let nr = SGEMMBlocking.nr
+    var d = dst
+    for j in stride(from: 0, to: nc, by: nr) {
+        let cols = min(nr, nc - j)
+        if cols == nr && !b.transposed {
+            var src = b.base + p0 * b.stride + j0 + j
+            for _ in 0..<kc {
+                store8(load8(src), d)
+                src += b.stride
+                d += nr
+            }
+        } else if cols == nr {
+            // Stored (n, k): eight rows read side by side, each one contiguous.
+            let r0 = b.base + (j0 + j) * b.stride + p0
+            let (r1, r2, r3) = (r0 + b.stride, r0 + 2 * b.stride, r0 + 3 * b.stride)
+            let (r4, r5, r6, r7) = (r0 + 4 * b.stride, r0 + 5 * b.stride, r0 + 6 * b.stride, r0 + 7 * b.stride)
+            for p in 0..<kc {
+                store8(Float8(r0[p], r1[p], r2[p], r3[p], r4[p], r5[p], r6[p], r7[p]), d)
+                d += nr
+            }
+        } else {
+            for p in 0..<kc {
+                for q in 0..<nr { d[q] = q < cols ? b.at(p0 + p, j0 + j + q) : 0 }
+                d += nr
+            }
+        }
+    }
+}
+
+// The block rows x columns of C, through all of k.
+private func sgemmBlock(
+    _ k: Int, _ a: MatrixOperand, _ b: MatrixOperand, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+    accumulate: Bool, rows: Range<Int>, columns: Range<Int>
+) {
+    typealias B = SGEMMBlocking
+    let mcMax = min(B.mc, rows.count), kcMax = min(B.kc, k), ncMax = min(B.nc, columns.count)
+    let packedA = UnsafeMutablePointer<Float>.allocate(capacity: (mcMax + B.mr) * kcMax * 4)
+    let packedB = UnsafeMutablePointer<Float>.allocate(capacity: kcMax * (ncMax + B.nr))
+    let edge = UnsafeMutablePointer<Float>.allocate(capacity: B.mr * B.nr)
+    defer {
+        packedA.deallocate()
+        packedB.deallocate()
+        edge.deallocate()
+    }
+    for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: B.nc) {
+        let nc = min(B.nc, columns.upperBound - jc)
+        for pc in stride(from: 0, to: k, by: B.kc) {
+            let kc = min(B.kc, k - pc)
+            // The first slice of k overwrites C unless asked to accumulate; later ones add.
+            let add = accumulate || pc > 0
+            packB(b, depth: pc, kc, columns: jc, nc, into: packedB)
+            for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: B.mc) {
+                let mc = min(B.mc, rows.upperBound - ic)
+                packA(a, rows: ic, mc, depth: pc, kc, into: packedA)
+                for jr in stride(from: 0, to: nc, by: B.nr) {
+                    let nr = min(B.nr, nc - jr)
+                    let panelB = packedB + jr * kc
+                    for ir in stride(from: 0, to: mc, by: B.mr) {
+                        let mr = min(B.mr, mc - ir)
+                        let panelA = packedA + ir * kc * 4
+                        let tile = c + (ic + ir) * ldc + jc + jr
+                        if mr == B.mr && nr == B.nr {
+                            microKernel(kc, panelA, panelB, tile, ldc, add: add)
+                        } else {
+                            // A partial tile is computed into a scratch tile (only the rows
+                            // that exist, when there are at most four), then the part inside
+                            // C is copied (or added) over.
+                            if mr <= 4 {
+                                microKernelPartial(mr, kc, panelA, panelB, edge)
+                            } else {
+                                microKernel(kc, panelA, panelB, edge, B.nr, add: false)
+                            }
+                            for r in 0..<mr {
+                                for q in 0..<nr {
+                                    tile[r * ldc + q] = add ? tile[r * ldc + q] + edge[r * B.nr + q] : edge[r * B.nr + q]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// C = op(A) . op(B) [+ C] in Float on `threads` threads (see the top of this file).
+func sgemm(
+    _ s: GEMMShape, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+    threads: Int = Parallelism.threadCount
+) {
+    typealias B = SGEMMBlocking
+    let (m, n, k) = (s.m, s.n, s.k)
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+        if !s.accumulate { c.update(repeating: 0, count: m * n) }
+        return
+    }
+    let opA = MatrixOperand(base: a, transposed: s.transA, stride: s.transA ? m : k)
+    let opB = MatrixOperand(base: b, transposed: s.transB, stride: s.transB ? k : n)
+    let rowTiles = (m + B.mr - 1) / B.mr, columnTiles = (n + B.nr - 1) / B.nr
+    // Split rows when there are enough of them: each thread then packs only its own rows of A
+    // (the larger packed operand); otherwise split columns.
+    let splitRows = rowTiles >= 2 * threads && n <= 4 * m
+    let tiles = splitRows ? rowTiles : columnTiles
+    let parts = m * n * k < B.minimumParallelWork ? 1 : min(threads, tiles)
+    parallelFor(parts) { t in
+        let range = share(t, of: parts, tiles)
+        if splitRows {
+            let rows = (range.lowerBound * B.mr)..<min(range.upperBound * B.mr, m)
+            sgemmBlock(k, opA, opB, c, ldc: n, accumulate: s.accumulate, rows: rows, columns: 0..<n)
+        } else {
+            let columns = (range.lowerBound * B.nr)..<min(range.upperBound * B.nr, n)
+            sgemmBlock(k, opA, opB, c, ldc: n, accumulate: s.accumulate, rows: 0..<m, columns: columns)
+        }
+    }
+}

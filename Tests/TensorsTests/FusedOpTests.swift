@@ -1,0 +1,110 @@
+import Testing
+@testable import Tensors
+
+/// The fused ops (LSTM step, binary and softmax cross-entropy): gradient checks in Double against
+/// finite differences, and values and gradients in Float against the composed forms they replace.
+@Suite("Fused ops")
+struct FusedOpTests {
+    // MARK: Gradient checks (Double, every element, max relative error <= 1e-6)
+
+    @Test func lstmStepGradients() {
+        let (batch, input, hidden) = (3, 2, 4)
+        let x = randomTensor([batch, input], seed: 40), h = randomTensor([batch, hidden], seed: 41)
+        let c = randomTensor([batch, hidden], seed: 42)
+        let wx = randomTensor([input, 4 * hidden], seed: 43), wh = randomTensor([hidden, 4 * hidden], seed: 44)
+        let b = randomTensor([4 * hidden], seed: 45)
+        expectGradientsMatch([x, h, c, wx, wh, b]) { t in
+            Tensor.lstmStep(input: t[0], hidden: t[1], cell: t[2], inputWeight: t[3], hiddenWeight: t[4], bias: t[5])
+        }
+        // Hidden size not a multiple of the eight lanes, and a step fed its own output.
+        let h5 = randomTensor([2, 5], seed: 46), c5 = randomTensor([2, 5], seed: 47)
+        expectGradientsMatch([randomTensor([2, 1], seed: 48), h5, c5, randomTensor([1, 20], seed: 49), randomTensor([5, 20], seed: 50), randomTensor([20], seed: 51)]) { t in
+            let s1 = Tensor.lstmStep(input: t[0], hidden: t[1], cell: t[2], inputWeight: t[3], hiddenWeight: t[4], bias: t[5])
+            return Tensor.lstmStep(
+                input: t[0] * 0.5, hidden: s1.slice(0..<5, alongAxis: 1), cell: s1.slice(5..<10, alongAxis: 1),
+                inputWeight: t[3], hiddenWeight: t[4], bias: t[5])
+        }
+    }
+
+    @Test func binaryCrossEntropyGradients() {
+        let logits = randomTensor([4, 5], seed: 52, low: -4, high: 4)
+        let targets = randomTensor([4, 5], seed: 53, low: 0, high: 1)
+        // Both operands differentiated: d/dl = sigmoid(l) - t, d/dt = -l.
+        expectGradientsMatch([logits, targets]) { Tensor.binaryCrossEntropy(logits: $0[0], targets: $0[1]) }
+        // Reduced to a scalar first (the gradient arriving is then one value).
+        expectGradientsMatch([logits]) { Tensor.binaryCrossEntropy(logits: $0[0], targets: targets).mean() }
+    }
+
+    @Test func crossEntropyGradients() {
+        let logits = randomTensor([2, 3, 7], seed: 54, low: -3, high: 3)
+        let labels = [6, 0, 3, 2, 2, 5]
+        expectGradientsMatch([logits]) { Tensor.crossEntropy(logits: $0[0], labels: labels) }
+        expectGradientsMatch([logits]) { Tensor.crossEntropy(logits: $0[0], labels: labels).mean() }
+    }
+
+    @Test func softmaxGradients() {
+        let x = randomTensor([3, 2, 6], seed: 57, low: -3, high: 3)
+        expectGradientsMatch([x]) { $0[0].softmax() }
+        expectGradientsMatch([x]) { $0[0].logSoftmax() }
+        expectGradientsMatch([x]) { $0[0].logSoftmax(alongAxis: 2).exp() * 0.5 }
+    }
+
+    // MARK: Fused against composed, in Float
+
+    @Test func softmaxMatchesComposedForm() {
+        var rng = Random(seed: 58)
+        let x = Tensor<Float>.uniform([4, 19], low: -20, high: 20, using: &rng)
+        let weights = Tensor<Float>.normal([4, 19], using: &rng)
+        let (fv, fg) = valueAndGradient(at: [x]) { ($0[0].logSoftmax() * weights).sum() }
+        let (cv, cg) = valueAndGradient(at: [x]) { (($0[0] - $0[0].logSumExp(alongAxis: 1, keepingDims: true)) * weights).sum() }
+        expectClose([fv.item], [cv.item], tolerance: 1e-5)
+        expectClose(fg[0].scalars, cg[0].scalars, tolerance: 1e-5)
+        let p = x.softmax()
+        expectClose(p.scalars, x.logSoftmax().exp().scalars, tolerance: 1e-6)
+        #expect(Tensor<Float>(shape: [1, 3], scalars: [-.infinity, 0, -.infinity]).softmax().scalars == [0, 1, 0])
+    }
+
+    @Test func lstmCellMatchesComposedStep() {
+        var rng = Random(seed: 55)
+        let cell = LSTMCell<Float>(inputSize: 3, hiddenSize: 13, using: &rng)
+        let x = Tensor<Float>.normal([5, 3], using: &rng)
+        let state = LSTMCell<Float>.State(hidden: .normal([5, 13], using: &rng), cell: .normal([5, 13], using: &rng))
+        func loss(_ step: (Tensor<Float>, LSTMCell<Float>.State) -> LSTMCell<Float>.State) -> (Float, [Tensor<Float>]) {
+            let (value, grads) = valueAndGradient(of: cell.parameters) {
+                let s1 = step(x, state)
+                let s2 = step(x * 0.5, s1)
+                return (s2.hidden * 2 + s2.cell).sum()
+            }
+            return (value.item, grads)
+        }
+        let fused = loss { cell($0, $1) }
+        let composed = loss { cell.composedStep($0, $1) }
+        expectClose([fused.0], [composed.0], tolerance: 1e-5)
+        for (a, b) in zip(fused.1, composed.1) { expectClose(a.scalars, b.scalars, tolerance: 1e-5) }
+    }
+
+    @Test func lossesMatchComposedForms() {
+        var rng = Random(seed: 56)
+        // Values across the range where the stable forms matter, and past the vector width.
+        let logits = Tensor<Float>.uniform([3, 37], low: -30, high: 30, using: &rng)
+        let targets = Tensor<Float>.bernoulli([3, 37], p: 0.5, using: &rng)
+        let (fv, fg) = valueAndGradient(at: [logits]) { Tensor.binaryCrossEntropy(logits: $0[0], targets: targets).sum() }
+        let (cv, cg) = valueAndGradient(at: [logits]) { Tensor.composedBinaryCrossEntropy(logits: $0[0], targets: targets).sum() }
+        expectClose([fv.item], [cv.item], tolerance: 1e-5)
+        expectClose(fg[0].scalars, cg[0].scalars, tolerance: 1e-6)
+
+        let labels = (0..<3).map { _ in rng.index(below: 37) }
+        let (sv, sg) = valueAndGradient(at: [logits]) { Tensor.crossEntropy(logits: $0[0], labels: labels).sum() }
+        let (tv, tg) = valueAndGradient(at: [logits]) { Tensor.composedCrossEntropy(logits: $0[0], labels: labels).sum() }
+        expectClose([sv.item], [tv.item], tolerance: 1e-5)
+        expectClose(sg[0].scalars, tg[0].scalars, tolerance: 1e-6)
+    }
+
+    /// Extreme logits stay finite, as in the composed forms.
+    @Test func fusedLossesAreStable() {
+        let l = Tensor<Float>([-1000, 1000, 0])
+        #expect(Tensor.binaryCrossEntropy(logits: l, targets: Tensor([0, 1, 1])).scalars.allSatisfy { $0.isFinite })
+        let ce = Tensor.crossEntropy(logits: Tensor<Float>(shape: [2, 3], scalars: [1e4, 0, -1e4, -.infinity, 0, -.infinity]), labels: [2, 1])
+        #expect(ce.scalars == [2e4, 0])
+    }
+}
