@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Plot", targets: ["Plot"]),
         .executable(name: "workbook", targets: ["workbook-runner"]),
         .executable(name: "bench", targets: ["Bench"]),
+        .executable(name: "ch5-gan", targets: ["ch5-gan"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,9 +42,18 @@ let package = Package(
             name: "workbook-runner",
             dependencies: [
                 "Workbook",
+                "ch5-gan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Chapters/Workbook"),
+        // Chapter 5: GANs, the optimal discriminator and the Jensen-Shannon identity.
+        .executableTarget(
+            name: "ch5-gan",
+            dependencies: [
+                "Workbook", "Models", "Datasets", "Plot", "Tensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Chapters/05-GAN"),
         .executableTarget(
             name: "Bench",
             dependencies: ["Tensors", .product(name: "ArgumentParser", package: "swift-argument-parser")],
