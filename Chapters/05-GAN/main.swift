@@ -428,9 +428,10 @@ Chapter.run(number: 5, title: "Generative adversarial networks", arguments: shar
                 curvesPlot(
                     x: wideX,
                     [Series("p_data", y: onWide(pData), style: .filled), Series("p_g at start", y: onWide(pStart), style: .dashed)]
-                        + sgdRuns.map { Series("\($0.objective == .minimax ? "minimax" : "non-saturating"), after", y: onWide($0.pEnd)) },
+                        + sgdRuns.map { Series("p_g, \($0.objective == .minimax ? "minimax" : "non-saturating")", y: onWide($0.pEnd)) },
                     title: "p_g after \(sizes.saturationSteps) steps (SGD)", xLabel: "x",
-                    yRange: 0...(([pData, pStart] + sgdRuns.map(\.pEnd)).flatMap(onWide).max()! * 1.05), width: 520, height: 400),
+                    // Headroom above the highest curve for the legend.
+                    yRange: 0...(([pData, pStart] + sgdRuns.map(\.pEnd)).flatMap(onWide).max()! * 1.7), width: 520, height: 400),
             ], title: "Saturating vs non-saturating generator objective", columns: 2),
         "ch5-saturation.png")
 
