@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Plot", targets: ["Plot"]),
         .executable(name: "workbook", targets: ["workbook-runner"]),
         .executable(name: "bench", targets: ["Bench"]),
+        .executable(name: "ch1-pixel-likelihood", targets: ["ch1-pixel-likelihood"]),
         .executable(name: "ch5-gan", targets: ["ch5-gan"]),
     ],
     dependencies: [
@@ -42,10 +43,19 @@ let package = Package(
             name: "workbook-runner",
             dependencies: [
                 "Workbook",
-                "ch5-gan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ch1-pixel-likelihood",
+                "ch5-gan",
             ],
             path: "Chapters/Workbook"),
+        .executableTarget(
+            name: "Bench",
+            dependencies: ["Tensors", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Bench"),
+        // Chapter 1: the chain rule over pixels; the likelihood ladder the later chapters must beat.
+        .executableTarget(
+            name: "ch1-pixel-likelihood", dependencies: ["Workbook", "Models", "Datasets", "Plot", "Tensors"],
+            path: "Chapters/01-PixelLikelihood"),
         // Chapter 5: GANs, the optimal discriminator and the Jensen-Shannon identity.
         .executableTarget(
             name: "ch5-gan",
@@ -54,10 +64,6 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Chapters/05-GAN"),
-        .executableTarget(
-            name: "Bench",
-            dependencies: ["Tensors", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/Bench"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),

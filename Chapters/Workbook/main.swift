@@ -47,6 +47,13 @@ struct WorkbookCommand: ParsableCommand {
             }
             print()
         }
+        // One table of every chapter's numbers, read back from the metrics the chapters saved.
+        let summary = try WorkbookSummary(
+            figures: URL(fileURLWithPath: options.figuresDirectory), chapterNumbers: selected.map(\.number))
+        print("== Summary ==")
+        print()
+        print(summary.rendered())
+        print()
         print(String(format: "workbook: %d chapter(s) in %.1f s", selected.count, Date().timeIntervalSince(started)))
     }
 }

@@ -11,6 +11,7 @@ public enum Chapters {
     }
     /// Chapters are added here as they are written; `workbook` runs the ones listed.
     public static let all: [Entry] = [
+        Entry(number: 1, executable: "ch1-pixel-likelihood", title: "Pixel-level likelihood"),
         Entry(number: 5, executable: "ch5-gan", title: "Generative adversarial networks"),
     ]
 }
@@ -82,7 +83,9 @@ public final class Chapter {
     func saveMetrics() throws {
         let url = metricsURL(chapter: number)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let object: [String: Any] = ["chapter": number, "title": title, "seed": options.seed, "quick": options.quick, "metrics": metrics]
+        let object: [String: Any] = [
+            "chapter": number, "title": title, "seed": options.seed, "quick": options.quick, "seconds": (elapsed * 10).rounded() / 10, "metrics": metrics,
+        ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: url)
     }

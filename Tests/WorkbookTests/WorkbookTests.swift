@@ -29,7 +29,7 @@ struct WorkbookTests {
         #expect(FileManager.default.fileExists(atPath: url.path))
         #expect(try FileManager.default.contentsOfDirectory(atPath: nested).isEmpty)  // the probe is gone
         let file = base.appendingPathComponent("file").path
-        FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
         let error = #expect(throws: WorkbookError.self) { try Chapter.prepareFigureFolder(file) }
         #expect(error?.description.contains("--figures") == true)
         let underFile = #expect(throws: WorkbookError.self) { try Chapter.prepareFigureFolder(file + "/sub") }

@@ -1,0 +1,122 @@
+import Foundation
+
+/// The summary the `workbook` run prints after its chapters: every model's test likelihood and
+/// sampling time side by side, then the identities the chapters checked, read from the metrics
+/// each chapter saved in `<figures>/results/chapterN.json`.
+///
+/// It relies on the chapters' naming of metrics, `<data>/<measure>/<model>`:
+/// - `digits/test NLL/MADE` (nats per image), `.../test bits per dim/...`;
+///   for latent-variable models the bounds `.../test -ELBO/...` and `.../test IWAE-k/...`;
+/// - `.../sampling ms per image/...` (or `sampling ms for one image`, `sampling seconds per image`);
+/// - identity checks: names containing `identity error`, `log p(x) - ELBO - KL`, `V(D*,G)`,
+///   `2JSD-2log2`, `max abs error`, `sum of p over all images`.
+public struct WorkbookSummary {
+    public struct ChapterMetrics {
+        public let number: Int
+        public let title: String
+        public let quick: Bool
+        public let seconds: Double?
+        public let metrics: [String: Double]
+    }
+
+    public let chapters: [ChapterMetrics]
+
+    public init(chapters: [ChapterMetrics]) { self.chapters = chapters }
+
+    /// Reads the metrics files of the given chapters from a figures folder; chapters that have not
+    /// saved metrics there are skipped.
+    public init(figures: URL, chapterNumbers: [Int]) throws {
+        var found: [ChapterMetrics] = []
+        for n in chapterNumbers {
+            let url = figures.appendingPathComponent("results").appendingPathComponent("chapter\(n).json")
+            guard FileManager.default.fileExists(atPath: url.path) else { continue }
+            let data = try Data(contentsOf: url)
+            guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+                let metrics = object["metrics"] as? [String: Double]
+            else {
+                throw WorkbookError("\(url.path) is not a chapter metrics file; rerun chapter \(n) to rewrite it")
+            }
+            found.append(ChapterMetrics(
+                number: n, title: object["title"] as? String ?? "Chapter \(n)", quick: object["quick"] as? Bool ?? false,
+                seconds: object["seconds"] as? Double, metrics: metrics))
+        }
+        self.chapters = found
+    }
+
+    /// One name split into its three parts, if it has them.
+    static func parts(_ name: String) -> (data: String, measure: String, model: String)? {
+        let p = name.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        guard p.count == 3, !p[0].isEmpty, !p[2].isEmpty else { return nil }
+        return (p[0], p[1], p[2])
+    }
+
+    static let identityMarkers = [
+        "identity error", "log p(x) - ELBO - KL", "V(D*,G)", "2JSD-2log2", "max abs error", "sum of p over all images",
+    ]
+
+    /// Test likelihood and sampling time of every model, one row per (chapter, data, model).
+    public func modelsTable() -> ResultsTable {
+        let table = ResultsTable(title: "Every model on its test split (nats per image; lower is better)")
+        for chapter in chapters {
+            struct Row { var nll: String?; var bpd: String?; var bound: String?; var sampling: String? }
+            var rows: [String: Row] = [:]
+            var order: [String] = []
+            for name in chapter.metrics.keys.sorted() {
+                guard let (data, measure, model) = Self.parts(name), let value = chapter.metrics[name] else { continue }
+                let key = "\(data)/\(model)"
+                var row = rows[key] ?? Row()
+                switch measure {
+                case "test NLL": row.nll = fmt(value)
+                case "test bits per dim": row.bpd = fmt(value, 3)
+                case "test -ELBO": row.bound = "-ELBO " + fmt(value)
+                case let m where m.hasPrefix("test IWAE-"):
+                    // Keep the tightest importance-weighted bound (the largest k).
+                    let k = Int(m.dropFirst("test IWAE-".count)) ?? 0
+                    let previous = row.bound.flatMap { $0.hasPrefix("IWAE-") ? Int($0.dropFirst(5).prefix { $0.isNumber }) : 0 } ?? -1
+                    if k > previous { row.bound = "IWAE-\(k) " + fmt(value) }
+                case "sampling ms per image", "sampling ms for one image": row.sampling = fmt(value, 1)
+                case "sampling seconds per image": row.sampling = fmt(value * 1000, 1)
+                default: continue
+                }
+                if rows[key] == nil { order.append(key) }
+                rows[key] = row
+            }
+            for key in order {
+                let row = rows[key]!
+                table.add("ch\(chapter.number) \(key)", [
+                    "test NLL": row.nll ?? "-", "bits/dim": row.bpd ?? "-", "NLL bound": row.bound ?? "-",
+                    "sampling ms/image": row.sampling ?? "-",
+                ])
+            }
+        }
+        return table
+    }
+
+    /// The identities the chapters checked numerically (errors should be near zero).
+    public func identitiesTable() -> ResultsTable {
+        let table = ResultsTable(title: "Identities checked by measurement")
+        for chapter in chapters {
+            for name in chapter.metrics.keys.sorted() where Self.identityMarkers.contains(where: name.contains) {
+                table.add("ch\(chapter.number) \(name)", ["value": String(format: "%.6g", chapter.metrics[name]!)])
+            }
+        }
+        return table
+    }
+
+    /// How long each chapter took.
+    public func timesTable() -> ResultsTable {
+        let table = ResultsTable(title: "Wall time per chapter")
+        for chapter in chapters {
+            table.add("ch\(chapter.number) \(chapter.title)", [
+                "seconds": chapter.seconds.map { fmt($0, 1) } ?? "-", "mode": chapter.quick ? "quick" : "full",
+            ])
+        }
+        return table
+    }
+
+    /// The three tables as text, skipping empty ones.
+    public func rendered() -> String {
+        [modelsTable(), identitiesTable(), timesTable()].filter { !$0.rows.isEmpty }.map { $0.rendered() }
+            .joined(separator: "\n\n")
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+@testable import Workbook
+
+@Suite("Workbook summary")
+struct SummaryTests {
+    /// Writes one chapter metrics file the way `Chapter.saveMetrics` does.
+    func write(_ metrics: [String: Double], chapter: Int, seconds: Double, into folder: URL) throws {
+        let results = folder.appendingPathComponent("results")
+        try FileManager.default.createDirectory(at: results, withIntermediateDirectories: true)
+        let object: [String: Any] = [
+            "chapter": chapter, "title": "T\(chapter)", "seed": 1, "quick": true, "seconds": seconds, "metrics": metrics,
+        ]
+        try JSONSerialization.data(withJSONObject: object).write(to: results.appendingPathComponent("chapter\(chapter).json"))
+    }
+
+    @Test func collectsLikelihoodSamplingAndIdentitiesAcrossChapters() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("summary-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try write([
+            "digits/test NLL/MADE": 120.5, "digits/test bits per dim/MADE": 2.716,
+            "digits/train seconds/MADE": 9,
+        ], chapter: 1, seconds: 12.3, into: folder)
+        try write([
+            "mnist/test -ELBO/VAE z20": 101.25, "mnist/test IWAE-10/VAE z20": 99.5, "mnist/test IWAE-100/VAE z20": 98.75,
+            "mnist/sampling seconds per image/VAE z20": 0.0004,
+            "ppca/max identity error/linear VAE": 1e-9,
+        ], chapter: 4, seconds: 80, into: folder)
+        let summary = try WorkbookSummary(figures: folder, chapterNumbers: [1, 2, 3, 4])
+        #expect(summary.chapters.map(\.number) == [1, 4])  // 2 and 3 have not run: skipped
+
+        let models = summary.modelsTable()
+        #expect(models.rows.map(\.label) == ["ch1 digits/MADE", "ch4 mnist/VAE z20"])
+        #expect(models.rows[0].values["test NLL"] == "120.50")
+        #expect(models.rows[0].values["bits/dim"] == "2.716")
+        #expect(models.rows[1].values["NLL bound"] == "IWAE-100 98.75")  // the tightest bound wins
+        #expect(models.rows[1].values["sampling ms/image"] == "0.4")
+
+        let identities = summary.identitiesTable()
+        #expect(identities.rows.map(\.label) == ["ch4 ppca/max identity error/linear VAE"])
+        #expect(summary.timesTable().rows.map { $0.values["seconds"] } == ["12.3", "80.0"])
+        #expect(summary.rendered().contains("Identities checked"))
+    }
+
+    @Test func aCorruptMetricsFileNamesItselfAndTheFix() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("summary-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("results"), withIntermediateDirectories: true)
+        try Data("{not json".utf8).write(to: folder.appendingPathComponent("results/chapter2.json"))
+        do {
+            _ = try WorkbookSummary(figures: folder, chapterNumbers: [2])
+            Issue.record("a corrupt file was accepted")
+        } catch {
+            #expect("\(error)".contains("chapter2.json") && "\(error)".contains("rerun chapter 2"))
+        }
+    }
+}
