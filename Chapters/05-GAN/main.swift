@@ -403,7 +403,7 @@ Chapter.run(number: 5, title: "Generative adversarial networks", arguments: shar
         print("   " + name + String(format: "%16.5f   %15.2e   %13.2e   %17.3f   %10.4f", run.startDofG, run.gradientNorms[0], meanNorm, run.meanMoved, run.jsdEnd))
         chapter.results.add(
             "1-D early training, \(run.name)",
-            ["measured": String(format: "|grad G| %.1e, p_g moved %.2f, JSD %.3f -> %.3f", run.gradientNorms[0], run.meanMoved, jsdStart, run.jsdEnd), "expected": run.usesAdam ? "Adam rescales: both move ~lr per step" : run.objective == .minimax ? "stuck: gradient ~ D(G(z))" : "moves toward the data"])
+            ["measured": String(format: "|grad G| %.1e, p_g moved %.2f, JSD %.3f -> %.3f", run.gradientNorms[0], run.meanMoved, jsdStart, run.jsdEnd), "expected": run.usesAdam ? "Adam divides by |grad|: both move" : run.objective == .minimax ? "stuck: gradient ~ D(G(z))" : "moves toward the data"])
         chapter.record("1d/early/\(run.name)/first gradient norm", run.gradientNorms[0])
         chapter.record("1d/early/\(run.name)/JSD end", run.jsdEnd)
     }
