@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "ch2-pixelrnn", targets: ["ch2-pixelrnn"]),
         .executable(name: "bench", targets: ["Bench"]),
         .executable(name: "ch1-pixel-likelihood", targets: ["ch1-pixel-likelihood"]),
+        .executable(name: "ch5-gan", targets: ["ch5-gan"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,6 +47,7 @@ let package = Package(
                 "ch2-pixelrnn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "ch1-pixel-likelihood",
+                "ch5-gan",
             ],
             path: "Chapters/Workbook"),
         // Chapter 2: PixelRNN, the conditionals computed by an LSTM (raster order, Row LSTM).
@@ -60,6 +62,14 @@ let package = Package(
         .executableTarget(
             name: "ch1-pixel-likelihood", dependencies: ["Workbook", "Models", "Datasets", "Plot", "Tensors"],
             path: "Chapters/01-PixelLikelihood"),
+        // Chapter 5: GANs, the optimal discriminator and the Jensen-Shannon identity.
+        .executableTarget(
+            name: "ch5-gan",
+            dependencies: [
+                "Workbook", "Models", "Datasets", "Plot", "Tensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Chapters/05-GAN"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),

@@ -1,0 +1,338 @@
+import Foundation
+import Testing
+import Tensors
+@testable import Models
+
+/// A density on the line, named for the test log.
+struct Density1D: CustomTestStringConvertible, Sendable {
+    let name: String
+    let pdf: @Sendable (Double) -> Double
+    var testDescription: String { name }
+
+    static func gaussian(_ mean: Double, _ std: Double) -> Density1D {
+        Density1D(name: "N(\(mean), \(std)^2)") { x in
+            let z = (x - mean) / std
+            return Foundation.exp(-0.5 * z * z) / (std * (2 * Double.pi).squareRoot())
+        }
+    }
+
+    static func mixture(_ parts: [(weight: Double, mean: Double, std: Double)]) -> Density1D {
+        let components = parts.map { gaussian($0.mean, $0.std) }
+        return Density1D(name: "mixture of \(parts.count)") { x in
+            zip(parts, components).reduce(0) { $0 + $1.0.weight * $1.1.pdf(x) }
+        }
+    }
+
+    /// The density of a monotone generator with fixed random parameters (change of variables).
+    static func monotoneGenerator(seed: UInt64) -> Density1D {
+        var rng = Random(seed: seed)
+        let g = MonotoneGenerator1D<Double>(units: 4, mean: 0.5, std: 0.8, using: &rng)
+        // Make the units matter: weights softplus(1) ~ 1.3, slopes e^1.
+        g.unitWeights.value = Tensor([1, -0.5, 0.3, 1.5])
+        g.unitLogSlopes.value = Tensor([1, 0.5, 1.5, 0])
+        let exact = g.exact
+        return Density1D(name: "monotone generator (seed \(seed))") { exact.density($0) }
+    }
+}
+
+/// Pairs (p_data, p_g) for the identity V(D*, G) = 2 JSD - 2 log 2.
+let densityPairs: [(Density1D, Density1D)] = [
+    (.gaussian(0, 1), .gaussian(1, 1.5)),
+    (.mixture([(0.3, -2, 0.5), (0.7, 2, 0.5)]), .gaussian(0, 1)),
+    (.mixture([(0.5, -1, 0.3), (0.5, 1.5, 0.8)]), .monotoneGenerator(seed: 3)),
+    (.gaussian(0, 1), .gaussian(0, 1)),  // p_g = p_data: JSD = 0
+    (.gaussian(-20, 1), .gaussian(20, 1)),  // disjoint in practice: JSD = log 2
+]
+
+let wideGrid = QuadratureGrid(from: -40, to: 40, count: 16_001)
+
+@Suite("GAN theory: the optimal discriminator and the Jensen-Shannon identity")
+struct GANTheoryTests {
+    /// At D* = a / (a + b) the derivative of a log D + b log(1 - D) in D is zero (central
+    /// differences), positive just below and negative just above: a maximum.
+    @Test(arguments: [(0.3, 0.1), (0.05, 2.0), (1.0, 1.0), (1e-3, 0.4), (2.5, 1e-4)])
+    func optimalDiscriminatorMaximisesThePointwiseValue(pData: Double, pModel: Double) {
+        let dStar = GANTheory.optimalDiscriminator(pData: pData, pModel: pModel)
+        func f(_ d: Double) -> Double { GANTheory.pointwiseValue(discriminator: d, pData: pData, pModel: pModel) }
+        // A step small against the distance to 0 and 1, where the curvature is.
+        let h = 1e-4 * Swift.min(dStar, 1 - dStar)
+        func derivative(_ d: Double) -> Double { (f(d + h) - f(d - h)) / (2 * h) }
+        // The derivative a / D - b / (1 - D) has scale a / D* = a + b.
+        let scale = pData + pModel
+        #expect(Swift.abs(derivative(dStar)) < 1e-6 * scale)
+        let step = 0.1 * Swift.min(dStar, 1 - dStar)
+        #expect(derivative(dStar - step) > 1e-3 * scale)
+        #expect(derivative(dStar + step) < -1e-3 * scale)
+        // Away from D* the derivative is clearly not zero: the first check can fail.
+        #expect(Swift.abs(derivative(dStar + step)) > 100 * Swift.abs(derivative(dStar)))
+        for d in stride(from: 0.001, to: 1, by: 0.001) { #expect(f(d) <= f(dStar) + 1e-15) }
+    }
+
+    @Test(arguments: densityPairs)
+    func valueAtTheOptimumIsTwoJSDMinusLog4(pair: (Density1D, Density1D)) {
+        let p = wideGrid.x.map(pair.0.pdf), q = wideGrid.x.map(pair.1.pdf)
+        // The quadrature holds all the mass, so -2 log 2 = -log 2 (integral p + integral q).
+        #expect(Swift.abs(wideGrid.integrate(p) - 1) < 1e-9)
+        #expect(Swift.abs(wideGrid.integrate(q) - 1) < 1e-9)
+        let v = GANTheory.optimalValue(pData: p, pModel: q, on: wideGrid)
+        let jsd = GANTheory.jensenShannon(p, q, on: wideGrid)
+        #expect(Swift.abs(v - (2 * jsd - 2 * Foundation.log(2.0))) < 1e-6)
+        #expect(jsd >= -1e-12 && jsd <= Foundation.log(2.0) + 1e-12)
+        #expect(v >= -Foundation.log(4.0) - 1e-9)
+        // Any other discriminator does worse: D = 1/2 everywhere gives exactly -log 4.
+        let half = [Double](repeating: 0.5, count: p.count)
+        #expect(GANTheory.value(discriminator: half, pData: p, pModel: q, on: wideGrid) <= v + 1e-9)
+    }
+
+    @Test func theMinimumMinusLog4IsReachedAtPgEqualsPdata() {
+        let p = wideGrid.x.map(Density1D.mixture([(0.3, -2, 0.5), (0.7, 2, 0.5)]).pdf)
+        #expect(Swift.abs(GANTheory.optimalValue(pData: p, pModel: p, on: wideGrid) + Foundation.log(4.0)) < 1e-9)
+        // Supports that do not overlap: D* separates them perfectly, V = 0 and JSD = log 2.
+        let far = wideGrid.x.map(Density1D.gaussian(-20, 1).pdf), other = wideGrid.x.map(Density1D.gaussian(20, 1).pdf)
+        #expect(Swift.abs(GANTheory.jensenShannon(far, other, on: wideGrid) - Foundation.log(2.0)) < 1e-6)
+        #expect(Swift.abs(GANTheory.optimalValue(pData: far, pModel: other, on: wideGrid)) < 1e-6)
+    }
+
+    /// The quadrature KL against the closed form for two Gaussians,
+    /// KL = log(s2 / s1) + (s1^2 + (m1 - m2)^2) / (2 s2^2) - 1/2.
+    @Test(arguments: [(0.0, 1.0, 1.0, 1.5), (-2.0, 0.5, 1.0, 2.0), (3.0, 2.0, 3.0, 0.7)])
+    func kullbackLeiblerMatchesTheClosedForm(m1: Double, s1: Double, m2: Double, s2: Double) {
+        // Narrow enough that neither density underflows to 0 (log 0 would make the integrand infinite).
+        let grid = QuadratureGrid(from: -20, to: 20, count: 40_001)
+        let p = grid.x.map(Density1D.gaussian(m1, s1).pdf), q = grid.x.map(Density1D.gaussian(m2, s2).pdf)
+        let exact = Foundation.log(s2 / s1) + (s1 * s1 + (m1 - m2) * (m1 - m2)) / (2 * s2 * s2) - 0.5
+        #expect(Swift.abs(GANTheory.kullbackLeibler(p, q, on: grid) - exact) < 1e-8)
+    }
+}
+
+@Suite("The monotone 1-D generator and its exact density")
+struct MonotoneGeneratorTests {
+    let generator: MonotoneGenerator1D<Double> = {
+        var rng = Random(seed: 7)
+        let g = MonotoneGenerator1D<Double>(units: 3, mean: -0.5, std: 0.6, using: &rng)
+        g.unitWeights.value = Tensor([1.5, 0.2, -1])
+        g.unitLogSlopes.value = Tensor([2, 0, 1])
+        return g
+    }()
+
+    @Test func tensorForwardMatchesTheExactMapAndItsInverse() {
+        let exact = generator.exact
+        let z = Tensor<Double>(shape: [7, 1], scalars: [-3, -1.5, -0.2, 0, 0.4, 1.1, 2.7])
+        let x = generator(z)
+        for i in 0..<7 {
+            #expect(Swift.abs(x.scalars[i] - exact.map(z.scalars[i])) < 1e-12)
+            #expect(Swift.abs(exact.inverse(x.scalars[i]) - z.scalars[i]) < 1e-9)
+        }
+    }
+
+    /// Change of variables: integral_{-inf}^{x} p_g = P(G(z) <= x) = Phi(G^{-1}(x)), and p_g
+    /// integrates to 1.
+    @Test func densityIntegratesToTheNormalCDFOfTheInverse() {
+        let exact = generator.exact
+        #expect(Swift.abs(wideGrid.integrate(exact.density) - 1) < 1e-8)
+        for x in [-2.0, -0.5, 0.3, 1.7] {
+            let grid = QuadratureGrid(from: -15, to: x, count: 4001)
+            let phi = 0.5 * Foundation.erfc(-exact.inverse(x) / 2.0.squareRoot())
+            #expect(Swift.abs(grid.integrate(exact.density) - phi) < 1e-8)
+        }
+    }
+
+    @Test func gradientCheckOfTheGenerator() {
+        let z = Tensor<Double>(shape: [5, 1], scalars: [-1.3, -0.4, 0.1, 0.8, 2.2])
+        let result = GradientCheck.check(parameters: generator.parameters) { generator(z) }
+        #expect(result.maxRelativeError <= 1e-6, "\(result)")
+    }
+}
+
+/// Tiny networks in Double for the loss checks: G maps 3-d noise to 2-d points, D 2-d points to
+/// a logit.
+struct TinyGAN {
+    let generator: MLP<Double>
+    let discriminator: MLP<Double>
+    let z: Tensor<Double>
+    let real: Tensor<Double>
+
+    init(seed: UInt64 = 5, batch: Int = 4) {
+        var rng = Random(seed: seed)
+        generator = MLP(sizes: [3, 5, 2], activation: .leakyRelu(slope: 0.2), using: &rng)
+        discriminator = MLP(sizes: [2, 6, 1], activation: .leakyRelu(slope: 0.2), using: &rng)
+        z = .normal([batch, 3], using: &rng)
+        real = .normal([batch, 2], mean: 1, using: &rng)
+    }
+}
+
+@Suite("GAN losses")
+struct GANLossTests {
+    @Test func discriminatorLossIsMinusTheValue() {
+        let gan = TinyGAN()
+        let realLogits = gan.discriminator(gan.real), fakeLogits = gan.discriminator(gan.generator(gan.z))
+        let v = GANLoss.value(realLogits: realLogits, fakeLogits: fakeLogits).item
+        // log D(x) + log(1 - D(G(z))) straight from the definition.
+        let d = realLogits.sigmoid().scalars, dg = fakeLogits.sigmoid().scalars
+        let direct = d.map(Foundation.log).reduce(0, +) / 4 + dg.map { Foundation.log(1 - $0) }.reduce(0, +) / 4
+        #expect(Swift.abs(v - direct) < 1e-12)
+        #expect(Swift.abs(GANLoss.discriminator(realLogits: realLogits, fakeLogits: fakeLogits).item + v) < 1e-12)
+    }
+
+    @Test func gradientCheckOfTheDiscriminatorLoss() {
+        let gan = TinyGAN()
+        let fake = gan.generator(gan.z)
+        let result = GradientCheck.check(parameters: gan.discriminator.parameters) {
+            GANLoss.discriminator(realLogits: gan.discriminator(gan.real), fakeLogits: gan.discriminator(fake))
+        }
+        #expect(result.maxRelativeError <= 1e-6, "\(result)")
+    }
+
+    /// The generator's gradient flows through D into G; checked for both objectives, with
+    /// respect to the generator's and to the discriminator's parameters.
+    @Test(arguments: GeneratorObjective.allCases)
+    func gradientCheckOfTheGeneratorLoss(objective: GeneratorObjective) {
+        let gan = TinyGAN()
+        let result = GradientCheck.check(parameters: gan.generator.parameters + gan.discriminator.parameters) {
+            GANLoss.generator(fakeLogits: gan.discriminator(gan.generator(gan.z)), objective: objective)
+        }
+        #expect(result.maxRelativeError <= 1e-6, "\(result)")
+        #expect(result.elements == gan.generator.parameterCount + gan.discriminator.parameterCount)
+    }
+
+    /// Dropout in the discriminator: the same masks on every evaluation (the generator is
+    /// re-seeded), so finite differences see the same function; and with training off it is
+    /// the plain MLP.
+    @Test func gradientCheckThroughADropoutDiscriminator() {
+        let gan = TinyGAN()
+        let d = DropoutMLP(gan.discriminator, rate: 0.4, rng: Random(seed: 9))
+        let result = GradientCheck.check(parameters: gan.generator.parameters + d.parameters) {
+            d.rng = Random(seed: 9)
+            return GANLoss.generator(fakeLogits: d(gan.generator(gan.z)), objective: .nonSaturating)
+        }
+        #expect(result.maxRelativeError <= 1e-6, "\(result)")
+        // Dropout changes the output while training, and not otherwise.
+        #expect(d(gan.real) != gan.discriminator(gan.real))
+        d.isTraining = false
+        #expect(d(gan.real) == gan.discriminator(gan.real))
+    }
+
+    @Test func movingAverageMovesTowardTheCurrentWeights() {
+        let a = Parameter(Tensor<Double>([0, 10])), c = Parameter(Tensor<Double>([1, 0]))
+        updateMovingAverage([a], toward: [c], decay: 0.9)
+        #expect(Swift.abs(a.value.scalars[0] - 0.1) < 1e-15 && Swift.abs(a.value.scalars[1] - 9) < 1e-15)
+    }
+
+    @Test(arguments: GeneratorObjective.allCases)
+    func gradientCheckThroughTheMonotoneGenerator(objective: GeneratorObjective) {
+        var rng = Random(seed: 11)
+        let g = MonotoneGenerator1D<Double>(units: 3, mean: 0.3, std: 1.2, using: &rng)
+        let d = MLP<Double>(sizes: [1, 6, 1], activation: .tanh, using: &rng)
+        let z = Tensor<Double>.normal([6, 1], using: &rng)
+        let result = GradientCheck.check(parameters: g.parameters) {
+            GANLoss.generator(fakeLogits: d(g(z)), objective: objective)
+        }
+        #expect(result.maxRelativeError <= 1e-6, "\(result)")
+    }
+
+    /// With D = sigmoid(l), d/dl of the minimax loss is -D and of the non-saturating one -(1 - D)
+    /// (per sample, divided by the batch size).
+    @Test func logitGradientsOfTheTwoObjectives() {
+        let logits = Tensor<Double>(shape: [4, 1], scalars: [-9, -2, 0.5, 6])
+        let d = logits.sigmoid().scalars
+        let minimax = valueAndGradient(at: [logits]) { GANLoss.generator(fakeLogits: $0[0], objective: .minimax) }.gradients[0]
+        let nonSat = valueAndGradient(at: [logits]) { GANLoss.generator(fakeLogits: $0[0], objective: .nonSaturating) }.gradients[0]
+        for i in 0..<4 {
+            #expect(Swift.abs(minimax.scalars[i] - -d[i] / 4) < 1e-12)
+            #expect(Swift.abs(nonSat.scalars[i] - -(1 - d[i]) / 4) < 1e-12)
+        }
+    }
+
+    /// When D confidently rejects the samples (D(G(z)) near 0, early in training) the
+    /// non-saturating generator gradient is far larger than the saturating one; with one sample
+    /// the ratio of the gradient norms is exactly (1 - D) / D. Near D = 1 it is the other way round.
+    @Test(arguments: [-9.0, -6.0, -3.0, 0.0, 3.0])
+    func nonSaturatingGradientIsLargerWhenDOfGIsNearZero(logitShift: Double) {
+        let gan = TinyGAN(batch: 1)
+        // Shift D's output so that D(G(z)) = sigmoid(logit + shift).
+        gan.discriminator.layers.last!.bias.value = gan.discriminator.layers.last!.bias.value + logitShift
+        let dOfG = withoutGradient { gan.discriminator(gan.generator(gan.z)).sigmoid().item }
+        func norm(_ objective: GeneratorObjective) -> Double {
+            let (_, grads) = valueAndGradient(of: gan.generator.parameters) {
+                GANLoss.generator(fakeLogits: gan.discriminator(gan.generator(gan.z)), objective: objective)
+            }
+            return globalNorm(grads)
+        }
+        let (saturating, nonSaturating) = (norm(.minimax), norm(.nonSaturating))
+        #expect(Swift.abs(nonSaturating / saturating - (1 - dOfG) / dOfG) < 1e-9 * (1 - dOfG) / dOfG)
+        if dOfG < 0.01 { #expect(nonSaturating > 100 * saturating) }
+        if dOfG > 0.9 { #expect(nonSaturating < saturating) }
+    }
+}
+
+@Suite("GAN training, mode coverage and Parzen windows")
+struct GANTrainingTests {
+    /// A few hundred alternating steps on a 1-D problem bring p_g closer to p_data (JSD by
+    /// quadrature on the exact densities), and k = 3 takes three discriminator steps per
+    /// generator step.
+    @Test func trainingReducesTheJensenShannonDivergence() {
+        var rng = Random(seed: 2)
+        let generator = MonotoneGenerator1D<Float>(units: 2, mean: -2, std: 0.5, using: &rng)
+        let discriminator = MLP<Float>(sizes: [1, 16, 1], activation: .leakyRelu(slope: 0.2), using: &rng)
+        let dOptimizer = Adam<Float>(learningRate: 1e-2, beta1: 0.5)
+        let trainer = GANTrainer(
+            generator: generator, discriminator: discriminator, noiseSize: 1, discriminatorSteps: 3,
+            generatorOptimizer: Adam<Float>(learningRate: 3e-2, beta1: 0.5), discriminatorOptimizer: dOptimizer)
+        let grid = QuadratureGrid(from: -15, to: 15, count: 3001)
+        let pData = grid.x.map(Density1D.gaussian(1, 1).pdf)
+        func jsd() -> Double { GANTheory.jensenShannon(pData, grid.x.map(generator.exact.density), on: grid) }
+        let before = jsd()
+        for _ in 0..<100 {
+            _ = trainer.step(realBatch: { rng in .normal([32, 1], mean: 1, using: &rng) }, using: &rng)
+        }
+        #expect(dOptimizer.step == 300)
+        let after = jsd()
+        #expect(after < 0.25 * before, "JSD \(before) -> \(after)")
+    }
+
+    @Test func modeCoverageCountsModesAndOffModeSamples() {
+        let centres: [SIMD2<Double>] = (0..<8).map { k in
+            let angle = Double(k) * Double.pi / 4
+            return SIMD2(2 * Foundation.cos(angle), 2 * Foundation.sin(angle))
+        }
+        // 40 samples at mode 0, 30 at mode 3, 2 at mode 5 (below 1/32 of 100), 28 at (0.5, 0),
+        // off every mode but nearest to mode 0 at (2, 0).
+        var points: [Float] = []
+        for (k, n) in [(0, 40), (3, 30), (5, 2)] {
+            for i in 0..<n { points += [Float(centres[k].x + 0.001 * Double(i % 5)), Float(centres[k].y)] }
+        }
+        for _ in 0..<28 { points += [0.5, 0] }
+        let coverage = ModeCoverage(samples: Tensor(shape: [100, 2], scalars: points), centres: centres, radius: 0.06)
+        #expect(coverage.samplesPerMode == [40, 0, 0, 30, 0, 2, 0, 0])
+        #expect(coverage.modesCovered == 2)
+        #expect(coverage.samplesNearestToMode == [68, 0, 0, 30, 0, 2, 0, 0])
+        #expect(coverage.modesReached == 2)
+        #expect(Swift.abs(coverage.offModeShare - 0.28) < 1e-12)
+    }
+
+    /// The window's log-density against a direct double loop, and its width selection.
+    @Test func parzenWindowMatchesTheDefinition() {
+        var rng = Random(seed: 4)
+        let points = Tensor<Float>.normal([5, 3], using: &rng), centres = Tensor<Float>.normal([7, 3], using: &rng)
+        let window = ParzenWindow(points: points, centres: centres)
+        let sigma = 0.7
+        let values = window.logDensities(sigma: sigma)
+        for i in 0..<5 {
+            var mean = 0.0
+            for j in 0..<7 {
+                var d2 = 0.0
+                for k in 0..<3 {
+                    let d = Double(points.scalars[i * 3 + k]) - Double(centres.scalars[j * 3 + k])
+                    d2 += d * d
+                }
+                let normaliser: Double = Foundation.pow(2 * Double.pi * sigma * sigma, 1.5)
+                let kernel: Double = Foundation.exp(-d2 / (2 * sigma * sigma)) / normaliser
+                mean += kernel / 7
+            }
+            #expect(Swift.abs(values[i] - Foundation.log(mean)) < 1e-5)
+        }
+        let candidates = [0.1, 0.3, 1.0, 3.0]
+        let (best, scores) = window.bestWidth(among: candidates)
+        #expect(scores.max() == window.meanLogDensity(sigma: best).mean)
+    }
+}
