@@ -155,21 +155,20 @@ func benchLSTM(_ options: TimingOptions) -> [Measurement] {
     let adam = Adam<Float>(learningRate: 1e-3)
     // 8x8 images of 17 grey levels read in raster order; the input at step t is pixel t-1 / 16.
     let images = (0..<(batch * steps)).map { _ in rng.index(below: levels) }
-    let inputs = (0..<steps).map { t in
-        Tensor<Float>(shape: [batch, 1], scalars: (0..<batch).map { b in t == 0 ? 0 : Float(images[b * steps + t - 1]) / 16 })
-    }
+    // Time-major [T, B, 1], as the fused sequence op (and RasterLSTM) reads it.
+    let inputs = Tensor<Float>(
+        shape: [steps, batch, 1],
+        scalars: (0..<(steps * batch)).map { r in
+            let (t, b) = (r / batch, r % batch)
+            return t == 0 ? 0 : Float(images[b * steps + t - 1]) / 16
+        })
     // Hidden states are stacked time-major, [T*B, H], so the label of row t*B + b is pixel t of image b.
     let labels = (0..<(steps * batch)).map { r in images[(r % batch) * steps + r / batch] }
 
     let train = time(options) {
         let (loss, grads) = valueAndGradient(of: parameters) {
-            var state = cell.zeroState(batchSize: batch)
-            var hiddens: [Tensor<Float>] = []
-            for t in 0..<steps {
-                state = cell(inputs[t], state)
-                hiddens.append(state.hidden)
-            }
-            let logits = head(Tensor.concatenate(hiddens, alongAxis: 0))
+            // Teacher forcing: the 64 steps as one fused sequence op, as RasterLSTM runs them.
+            let logits = head(cell.sequence(inputs).reshaped([steps * batch, hidden]))
             return Tensor.crossEntropy(logits: logits, labels: labels).mean()
         }
         adam.update(parameters, with: grads)

@@ -73,19 +73,14 @@ public struct RasterLSTM<Scalar: TensorScalar>: PixelRNN {
             inputs.rank == 3 && inputs.shape[1] == dimension && inputs.shape[2] == encodingSize,
             "RasterLSTM(\(height)x\(width), \(levels) levels) needs inputs [N, \(dimension), \(encodingSize)], got \(inputs.shape)")
         let (n, d) = (inputs.shape[0], dimension)
-        let x = stepInputs(inputs)
-        // D steps, one after the other: this loop is why the raster LSTM is slow.
-        var state = cell.zeroState(batchSize: n)
-        var hiddens: [Tensor<Scalar>] = []
-        hiddens.reserveCapacity(d)
-        for i in 0..<d {
-            state = cell(x.selecting(i), state)
-            hiddens.append(state.hidden)
-            steps.teacherForced += 1
-        }
+        // D steps, one after the other: this recurrence is why the raster LSTM is slow. All D
+        // inputs are known (teacher forcing), so the cell runs them as one fused sequence op, but
+        // inside it step i still waits for h_{i-1}.
+        let hiddens = cell.sequence(stepInputs(inputs))
+        steps.teacherForced += d
         // The output layer is the same for every step: one matmul over all D * N hidden states.
         let k = outputsPerPixel
-        let out = head(Tensor.concatenate(hiddens, alongAxis: 0)).reshaped([d, n, k]).permuted([1, 0, 2])
+        let out = head(hiddens.reshaped([d * n, hiddenSize])).reshaped([d, n, k]).permuted([1, 0, 2])
         return k == 1 ? out.reshaped([n, d]) : out
     }
 

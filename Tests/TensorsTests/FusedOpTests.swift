@@ -26,6 +26,19 @@ struct FusedOpTests {
         }
     }
 
+    @Test func lstmSequenceGradients() {
+        // Three steps (the recurrence in both directions), a hidden size past one vector of eight.
+        let (steps, batch, input, hidden) = (3, 2, 2, 9)
+        expectGradientsMatch([
+            randomTensor([steps, batch, input], seed: 60), randomTensor([input, 4 * hidden], seed: 61),
+            randomTensor([hidden, 4 * hidden], seed: 62), randomTensor([4 * hidden], seed: 63),
+        ]) { t in Tensor.lstmSequence(inputs: t[0], inputWeight: t[1], hiddenWeight: t[2], bias: t[3]) }
+        // One step: no recurrence, and the hidden weight gets no gradient.
+        expectGradientsMatch([randomTensor([1, 3, 2], seed: 64), randomTensor([2, 8], seed: 65), randomTensor([2, 8], seed: 66), randomTensor([8], seed: 67)]) { t in
+            Tensor.lstmSequence(inputs: t[0], inputWeight: t[1], hiddenWeight: t[2], bias: t[3]) * 2
+        }
+    }
+
     @Test func binaryCrossEntropyGradients() {
         let logits = randomTensor([4, 5], seed: 52, low: -4, high: 4)
         let targets = randomTensor([4, 5], seed: 53, low: 0, high: 1)
@@ -81,6 +94,32 @@ struct FusedOpTests {
         let composed = loss { cell.composedStep($0, $1) }
         expectClose([fused.0], [composed.0], tolerance: 1e-5)
         for (a, b) in zip(fused.1, composed.1) { expectClose(a.scalars, b.scalars, tolerance: 1e-5) }
+    }
+
+    /// The fused sequence is the steps it replaces: same hidden states, same gradients (Float).
+    @Test func lstmSequenceMatchesSteps() {
+        var rng = Random(seed: 59)
+        let (steps, batch) = (7, 5)
+        let cell = LSTMCell<Float>(inputSize: 3, hiddenSize: 13, using: &rng)
+        let x = Tensor<Float>.normal([steps, batch, 3], using: &rng)
+        let weights = Tensor<Float>.normal([steps, batch, 13], using: &rng)
+        let (fused, fusedGrads) = valueAndGradient(at: [x] + cell.parameters.map(\.value)) { t in
+            (Tensor.lstmSequence(inputs: t[0], inputWeight: t[1], hiddenWeight: t[2], bias: t[3]) * weights).sum()
+        }
+        let (stepped, steppedGrads) = valueAndGradient(at: [x] + cell.parameters.map(\.value)) { t in
+            var state = cell.zeroState(batchSize: batch)
+            var hiddens: [Tensor<Float>] = []
+            for s in 0..<steps {
+                let both = Tensor.lstmStep(
+                    input: t[0].selecting(s), hidden: state.hidden, cell: state.cell, inputWeight: t[1], hiddenWeight: t[2], bias: t[3])
+                state = .init(hidden: both.slice(0..<13, alongAxis: 1), cell: both.slice(13..<26, alongAxis: 1))
+                hiddens.append(state.hidden.reshaped([1, batch, 13]))
+            }
+            return (Tensor.concatenate(hiddens, alongAxis: 0) * weights).sum()
+        }
+        expectClose([fused.item], [stepped.item], tolerance: 1e-5)
+        for (a, b) in zip(fusedGrads, steppedGrads) { expectClose(a.scalars, b.scalars, tolerance: 1e-5) }
+        #expect(cell.sequence(x) == Tensor.lstmSequence(inputs: x, inputWeight: cell.inputWeight.value, hiddenWeight: cell.hiddenWeight.value, bias: cell.bias.value))
     }
 
     @Test func lossesMatchComposedForms() {

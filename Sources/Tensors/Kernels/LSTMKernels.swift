@@ -156,3 +156,116 @@ func columnSums<S: TensorScalar>(_ a: UnsafePointer<S>, rows: Int, n: Int, _ y: 
     y.update(repeating: 0, count: n)
     for r in 0..<rows { addInPlace(y, a + r * n, count: n) }
 }
+
+// A whole sequence from the zero state, fused (what cuDNN and oneDNN do for a teacher-forced LSTM):
+//
+//   x (T, B, I); Wx (I, 4H), Wh (H, 4H), b (4H). Saved for backward: gates (T, B, 4H) activated,
+//   tanhC (T, B, H), cells (T, B, H) = c_t, hiddens (T, B, H) = h_t.
+//
+// Every input is known before the loop starts, so x . Wx + b for all T steps is one large GEMM;
+// only h_{t-1} . Wh has to wait for the step before. Backward runs the steps in reverse for da_t
+// (the recurrence: dh_{t-1} = da_t . Wh^T, dc_{t-1} = dc_t f_t) and then forms the weight
+// gradients once for the whole sequence: dWh = H_prev^T . DA, dWx = X^T . DA, db = column sums of
+// DA, dx = DA . Wx^T: four large GEMMs instead of 4 T small ones.
+struct LSTMSequenceBuffers<S: TensorScalar> {
+    var gates: [S], tanhC: [S], cells: [S], hiddens: [S]
+}
+
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func lstmSequenceForward<S: TensorScalar>(
+    steps t: Int, _ z: LSTMSizes, _ x: UnsafePointer<S>, _ wx: UnsafePointer<S>, _ wh: UnsafePointer<S>,
+    _ b: UnsafePointer<S>
+) -> LSTMSequenceBuffers<S> {
+    let (w, h, rows) = (z.gateWidth, z.hidden, z.batch)
+    var out = LSTMSequenceBuffers<S>(
+        gates: filledArray(0, count: t * rows * w), tanhC: filledArray(0, count: t * rows * h),
+        cells: filledArray(0, count: t * rows * h), hiddens: filledArray(0, count: t * rows * h))
+    let zeros: [S] = filledArray(0, count: rows * h)
+    var step: [S] = filledArray(0, count: rows * 2 * h)
+    out.gates.withUnsafeMutableBufferPointer { gp in
+        let g = gp.baseAddress!
+        // All input projections at once: G = rows of b, then += X . Wx.
+        for r in 0..<(t * rows) { (g + r * w).update(from: b, count: w) }
+        if z.input > 0 { gemm(GEMMShape(m: t * rows, n: w, k: z.input, accumulate: true), x, wx, g) }
+        out.tanhC.withUnsafeMutableBufferPointer { tp in
+            out.cells.withUnsafeMutableBufferPointer { cp in
+                out.hiddens.withUnsafeMutableBufferPointer { hp in
+                    zeros.withUnsafeBufferPointer { zp in
+                        step.withUnsafeMutableBufferPointer { sp in
+                            for s in 0..<t {
+                                let a = g + s * rows * w
+                                let cPrev = s == 0 ? zp.baseAddress! : UnsafePointer(cp.baseAddress! + (s - 1) * rows * h)
+                                if s > 0 {
+                                    gemm(GEMMShape(m: rows, n: w, k: h, accumulate: true), hp.baseAddress! + (s - 1) * rows * h, wh, a)
+                                }
+                                let tanh = tp.baseAddress! + s * rows * h
+                                lstmPointwise(z) { r0, part in
+                                    lstmPointwiseForward(part, a + r0 * w, cPrev + r0 * h, sp.baseAddress! + r0 * 2 * h, tanh + r0 * h)
+                                }
+                                // [h_t | c_t] per row, split into the two sequences.
+                                for r in 0..<rows {
+                                    (hp.baseAddress! + (s * rows + r) * h).update(from: sp.baseAddress! + r * 2 * h, count: h)
+                                    (cp.baseAddress! + (s * rows + r) * h).update(from: sp.baseAddress! + r * 2 * h + h, count: h)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return out
+}
+
+/// From dH (T, B, H), the gradient of every hidden state, returns DA (T, B, 4H), the gradient of
+/// every step's pre-activations; the weight and input gradients follow from it by GEMMs.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func lstmSequenceBackward<S: TensorScalar>(
+    steps t: Int, _ z: LSTMSizes, _ dHidden: UnsafePointer<S>, _ saved: LSTMSequenceBuffers<S>, _ wh: UnsafePointer<S>
+) -> [S] {
+    let (w, h, rows) = (z.gateWidth, z.hidden, z.batch)
+    var da: [S] = filledArray(0, count: t * rows * w)
+    // dOut = [dh_t | dc_t] of the step being undone; dcPrev receives dc_{t-1}, dhPrev dh_{t-1}.
+    var dOut: [S] = filledArray(0, count: rows * 2 * h)
+    var dcPrev: [S] = filledArray(0, count: rows * h)
+    var dhPrev: [S] = filledArray(0, count: rows * h)
+    let zeros: [S] = filledArray(0, count: rows * h)
+    da.withUnsafeMutableBufferPointer { dap in
+        dOut.withUnsafeMutableBufferPointer { dop in
+            dcPrev.withUnsafeMutableBufferPointer { dcp in
+                dhPrev.withUnsafeMutableBufferPointer { dhp in
+                    saved.gates.withUnsafeBufferPointer { gp in
+                        saved.tanhC.withUnsafeBufferPointer { tp in
+                            saved.cells.withUnsafeBufferPointer { cp in
+                                zeros.withUnsafeBufferPointer { zp in
+                                    for s in stride(from: t - 1, through: 0, by: -1) {
+                                        for r in 0..<rows {
+                                            let o = dop.baseAddress! + r * 2 * h
+                                            let dh = dHidden + (s * rows + r) * h
+                                            // dh_t = dH_t + (the recurrence's dh_t); dc_t from step t + 1.
+                                            for j in 0..<h {
+                                                o[j] = dh[j] + (s == t - 1 ? 0 : dhp[r * h + j])
+                                                o[h + j] = s == t - 1 ? 0 : dcp[r * h + j]
+                                            }
+                                        }
+                                        let cPrev = s == 0 ? zp.baseAddress! : cp.baseAddress! + (s - 1) * rows * h
+                                        let (a, tanh, d) = (gp.baseAddress! + s * rows * w, tp.baseAddress! + s * rows * h, dap.baseAddress! + s * rows * w)
+                                        lstmPointwise(z) { r0, part in
+                                            lstmPointwiseBackward(
+                                                part, dop.baseAddress! + r0 * 2 * h, a + r0 * w, tanh + r0 * h, cPrev + r0 * h, d + r0 * w,
+                                                dcp.baseAddress! + r0 * h)
+                                        }
+                                        if s > 0 { gemm(GEMMShape(transB: true, m: rows, n: h, k: w), UnsafePointer(d), wh, dhp.baseAddress!) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return da
+}

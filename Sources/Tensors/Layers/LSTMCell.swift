@@ -48,6 +48,15 @@ public struct LSTMCell<Scalar: TensorScalar>: Layer {
         return State(hidden: both.slice(0..<h, alongAxis: 1), cell: both.slice(h..<(2 * h), alongAxis: 1))
     }
 
+    /// The cell run over a whole sequence from the zero state, as one fused op
+    /// (`Tensor.lstmSequence`): inputs [T, batch, inputSize], time-major -> the hidden states of
+    /// every step, [T, batch, hiddenSize]. The same as T calls of the cell, each fed the state of
+    /// the call before, but the input products and the weight gradients are computed for all
+    /// steps at once.
+    public func sequence(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
+        Tensor.lstmSequence(inputs: inputs, inputWeight: inputWeight.value, hiddenWeight: hiddenWeight.value, bias: bias.value)
+    }
+
     /// The same step composed from matmul, slices and pointwise ops, as the formula reads.
     func composedStep(_ x: Tensor<Scalar>, _ state: State) -> State {
         let gates = Tensor.matmul(x, inputWeight.value) + Tensor.matmul(state.hidden, hiddenWeight.value) + bias.value

@@ -91,3 +91,58 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// A whole LSTM sequence from the zero state, fused into one op (teacher forcing: every input
+    /// is known before the first step):
+    ///
+    ///     for t = 0 ..< T:  [i, f, g, o]_t = x_t . inputWeight + h_{t-1} . hiddenWeight + bias
+    ///                       c_t = sigmoid(f) * c_{t-1} + sigmoid(i) * tanh(g),  h_t = sigmoid(o) * tanh(c_t)
+    ///
+    /// with h_{-1} = c_{-1} = 0: the same as T `lstmStep`s, each fed the state of the one before.
+    /// x is [T, batch, inputSize], time-major; returns every hidden state, [T, batch, hiddenSize].
+    ///
+    /// Fused, the input products of all steps are one GEMM, and backward forms the weight
+    /// gradients once for the whole sequence (Kernels/LSTMKernels.swift): only the recurrence
+    /// h_{t-1} . hiddenWeight, and its transpose in backward, runs step by step.
+    public static func lstmSequence(inputs x: Tensor, inputWeight wx: Tensor, hiddenWeight wh: Tensor, bias b: Tensor) -> Tensor {
+        precondition(x.rank == 3, "lstmSequence needs inputs [time, batch, input], got \(x.shape)")
+        let (steps, z) = (x.shape[0], LSTMSizes(batch: x.shape[1], input: x.shape[2], hidden: wh.shape[0]))
+        precondition(
+            wx.shape == [z.input, z.gateWidth] && wh.shape == [z.hidden, z.gateWidth] && b.shape == [z.gateWidth],
+            "lstmSequence: shapes inputs \(x.shape), inputWeight \(wx.shape), hiddenWeight \(wh.shape), bias \(b.shape) do not fit one another")
+        let saved = x.scalars.withUnsafeBufferPointer { xp in
+            wx.scalars.withUnsafeBufferPointer { wxp in
+                wh.scalars.withUnsafeBufferPointer { whp in
+                    b.scalars.withUnsafeBufferPointer { bp in
+                        lstmSequenceForward(steps: steps, z, xp.baseAddress!, wxp.baseAddress!, whp.baseAddress!, bp.baseAddress!)
+                    }
+                }
+            }
+        }
+        let y = Tensor(shape: [steps, z.batch, z.hidden], scalars: saved.hiddens)
+        return differentiable(op: "lstmSequence", output: y, inputs: [x, wx, wh, b]) { grad in
+            let da = grad.scalars.withUnsafeBufferPointer { g in
+                wh.scalars.withUnsafeBufferPointer { lstmSequenceBackward(steps: steps, z, g.baseAddress!, saved, $0.baseAddress!) }
+            }
+            let (w, rows) = (z.gateWidth, steps * z.batch)
+            func product(_ s: GEMMShape, _ p: [Scalar], _ q: [Scalar], _ shape: [Int], offsetA: Int = 0, offsetB: Int = 0) -> Tensor {
+                Tensor(shape: shape, scalars: gemmArray(s, p, q, offsetA: offsetA, offsetB: offsetB))
+            }
+            let dx = x.isRecorded ? product(GEMMShape(transB: true, m: rows, n: z.input, k: w), da, wx.scalars, x.shape) : nil
+            let dwx = wx.isRecorded ? product(GEMMShape(transA: true, m: z.input, n: w, k: rows), x.scalars, da, wx.shape) : nil
+            // h_{t-1} pairs with da_t for t >= 1 (h_{-1} = 0 adds nothing).
+            let dwh: Tensor? =
+                !wh.isRecorded ? nil
+                : steps < 2 ? Tensor.zeros(wh.shape)
+                : product(
+                    GEMMShape(transA: true, m: z.hidden, n: w, k: rows - z.batch), saved.hiddens, da, wh.shape,
+                    offsetB: z.batch * w)
+            let db: Tensor? =
+                b.isRecorded
+                ? Tensor(shape: b.shape, scalars: uninitializedArray(count: w) { y in da.withUnsafeBufferPointer { columnSums($0.baseAddress!, rows: rows, n: w, y) } })
+                : nil
+            return [dx, dwx, dwh, db]
+        }
+    }
+}
