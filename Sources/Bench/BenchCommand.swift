@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Throughput of the tensor library on the lecture's models, side by side with peers.py.")
 
-    static let sections = ["sgemm", "conv", "pixelcnn", "lstm", "vae", "gan", "memory"]
+    static let sections = ["sgemm", "conv", "pixelcnn", "lstm", "vae", "gan", "memory", "data"]
 
     @Option(help: "Comma-separated workloads to run, from: \(sections.joined(separator: ",")).")
     var only: String = sections.joined(separator: ",")
@@ -66,6 +66,7 @@ struct BenchCommand: ParsableCommand {
             case "lstm": measured = benchLSTM(options)
             case "vae": measured = benchVAE(options)
             case "gan": measured = benchGAN(options)
+            case "data": measured = try benchData(options)
             default:
                 let (m, readings) = benchMemory(steps: memorySteps)
                 measured = [m]

@@ -2,6 +2,7 @@
 // library's public layers exactly as a chapter would build them: what is timed here is what the
 // chapters get. Everything is Float; every random draw goes through one seeded `Random`.
 
+import Datasets
 import Foundation
 import Tensors
 
@@ -314,4 +315,18 @@ func benchMemory(steps: Int = 10_000) -> (Measurement, [(step: Int, megabytes: D
             peer: nil),
         readings
     )
+}
+
+// MARK: - Loading the datasets
+
+/// Reading `Data/` as a chapter does at its start: both files of a dataset, checked, and cut into
+/// its three splits.
+func benchData(_ options: TimingOptions) throws -> [Measurement] {
+    try RealDataset.allCases.map { dataset in
+        _ = try dataset.loadSplits()  // a missing or corrupt file fails here, with the message, not in the timing
+        let t = time(options) { sink += Float((try? dataset.loadSplits())?.test.count ?? 0) }
+        return Measurement(
+            section: "data", name: "\(dataset.rawValue): load and split (\(dataset.count) images)", ms: t.median, msMin: t.min,
+            msMax: t.max, cpuMs: t.cpu, flops: nil, peer: nil)
+    }
 }
