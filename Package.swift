@@ -97,6 +97,8 @@ let package = Package(
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors"]),
+        // The lecture's three review questions, one suite each, answered by assertions.
+        .testTarget(name: "ReviewQuestionsTests", dependencies: ["Models", "Datasets", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )

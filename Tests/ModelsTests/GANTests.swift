@@ -22,77 +22,14 @@ struct Density1D: CustomTestStringConvertible, Sendable {
             zip(parts, components).reduce(0) { $0 + $1.0.weight * $1.1.pdf(x) }
         }
     }
-
-    /// The density of a monotone generator with fixed random parameters (change of variables).
-    static func monotoneGenerator(seed: UInt64) -> Density1D {
-        var rng = Random(seed: seed)
-        let g = MonotoneGenerator1D<Double>(units: 4, mean: 0.5, std: 0.8, using: &rng)
-        // Make the units matter: weights softplus(1) ~ 1.3, slopes e^1.
-        g.unitWeights.value = Tensor([1, -0.5, 0.3, 1.5])
-        g.unitLogSlopes.value = Tensor([1, 0.5, 1.5, 0])
-        let exact = g.exact
-        return Density1D(name: "monotone generator (seed \(seed))") { exact.density($0) }
-    }
 }
-
-/// Pairs (p_data, p_g) for the identity V(D*, G) = 2 JSD - 2 log 2.
-let densityPairs: [(Density1D, Density1D)] = [
-    (.gaussian(0, 1), .gaussian(1, 1.5)),
-    (.mixture([(0.3, -2, 0.5), (0.7, 2, 0.5)]), .gaussian(0, 1)),
-    (.mixture([(0.5, -1, 0.3), (0.5, 1.5, 0.8)]), .monotoneGenerator(seed: 3)),
-    (.gaussian(0, 1), .gaussian(0, 1)),  // p_g = p_data: JSD = 0
-    (.gaussian(-20, 1), .gaussian(20, 1)),  // disjoint in practice: JSD = log 2
-]
 
 let wideGrid = QuadratureGrid(from: -40, to: 40, count: 16_001)
 
-@Suite("GAN theory: the optimal discriminator and the Jensen-Shannon identity")
-struct GANTheoryTests {
-    /// At D* = a / (a + b) the derivative of a log D + b log(1 - D) in D is zero (central
-    /// differences), positive just below and negative just above: a maximum.
-    @Test(arguments: [(0.3, 0.1), (0.05, 2.0), (1.0, 1.0), (1e-3, 0.4), (2.5, 1e-4)])
-    func optimalDiscriminatorMaximisesThePointwiseValue(pData: Double, pModel: Double) {
-        let dStar = GANTheory.optimalDiscriminator(pData: pData, pModel: pModel)
-        func f(_ d: Double) -> Double { GANTheory.pointwiseValue(discriminator: d, pData: pData, pModel: pModel) }
-        // A step small against the distance to 0 and 1, where the curvature is.
-        let h = 1e-4 * Swift.min(dStar, 1 - dStar)
-        func derivative(_ d: Double) -> Double { (f(d + h) - f(d - h)) / (2 * h) }
-        // The derivative a / D - b / (1 - D) has scale a / D* = a + b.
-        let scale = pData + pModel
-        #expect(Swift.abs(derivative(dStar)) < 1e-6 * scale)
-        let step = 0.1 * Swift.min(dStar, 1 - dStar)
-        #expect(derivative(dStar - step) > 1e-3 * scale)
-        #expect(derivative(dStar + step) < -1e-3 * scale)
-        // Away from D* the derivative is clearly not zero: the first check can fail.
-        #expect(Swift.abs(derivative(dStar + step)) > 100 * Swift.abs(derivative(dStar)))
-        for d in stride(from: 0.001, to: 1, by: 0.001) { #expect(f(d) <= f(dStar) + 1e-15) }
-    }
-
-    @Test(arguments: densityPairs)
-    func valueAtTheOptimumIsTwoJSDMinusLog4(pair: (Density1D, Density1D)) {
-        let p = wideGrid.x.map(pair.0.pdf), q = wideGrid.x.map(pair.1.pdf)
-        // The quadrature holds all the mass, so -2 log 2 = -log 2 (integral p + integral q).
-        #expect(Swift.abs(wideGrid.integrate(p) - 1) < 1e-9)
-        #expect(Swift.abs(wideGrid.integrate(q) - 1) < 1e-9)
-        let v = GANTheory.optimalValue(pData: p, pModel: q, on: wideGrid)
-        let jsd = GANTheory.jensenShannon(p, q, on: wideGrid)
-        #expect(Swift.abs(v - (2 * jsd - 2 * Foundation.log(2.0))) < 1e-6)
-        #expect(jsd >= -1e-12 && jsd <= Foundation.log(2.0) + 1e-12)
-        #expect(v >= -Foundation.log(4.0) - 1e-9)
-        // Any other discriminator does worse: D = 1/2 everywhere gives exactly -log 4.
-        let half = [Double](repeating: 0.5, count: p.count)
-        #expect(GANTheory.value(discriminator: half, pData: p, pModel: q, on: wideGrid) <= v + 1e-9)
-    }
-
-    @Test func theMinimumMinusLog4IsReachedAtPgEqualsPdata() {
-        let p = wideGrid.x.map(Density1D.mixture([(0.3, -2, 0.5), (0.7, 2, 0.5)]).pdf)
-        #expect(Swift.abs(GANTheory.optimalValue(pData: p, pModel: p, on: wideGrid) + Foundation.log(4.0)) < 1e-9)
-        // Supports that do not overlap: D* separates them perfectly, V = 0 and JSD = log 2.
-        let far = wideGrid.x.map(Density1D.gaussian(-20, 1).pdf), other = wideGrid.x.map(Density1D.gaussian(20, 1).pdf)
-        #expect(Swift.abs(GANTheory.jensenShannon(far, other, on: wideGrid) - Foundation.log(2.0)) < 1e-6)
-        #expect(Swift.abs(GANTheory.optimalValue(pData: far, pModel: other, on: wideGrid)) < 1e-6)
-    }
-
+// The lecture's claims about V(D, G), D* and the Jensen-Shannon divergence are answered in
+// Tests/ReviewQuestionsTests/Question3GANLoss.swift; here, the quadrature they rest on.
+@Suite("Quadrature of divergences")
+struct DivergenceQuadratureTests {
     /// The quadrature KL against the closed form for two Gaussians,
     /// KL = log(s2 / s1) + (s1^2 + (m1 - m2)^2) / (2 s2^2) - 1/2.
     @Test(arguments: [(0.0, 1.0, 1.0, 1.5), (-2.0, 0.5, 1.0, 2.0), (3.0, 2.0, 3.0, 0.7)])
@@ -228,40 +165,6 @@ struct GANLossTests {
             GANLoss.generator(fakeLogits: d(g(z)), objective: objective)
         }
         #expect(result.maxRelativeError <= 1e-6, "\(result)")
-    }
-
-    /// With D = sigmoid(l), d/dl of the minimax loss is -D and of the non-saturating one -(1 - D)
-    /// (per sample, divided by the batch size).
-    @Test func logitGradientsOfTheTwoObjectives() {
-        let logits = Tensor<Double>(shape: [4, 1], scalars: [-9, -2, 0.5, 6])
-        let d = logits.sigmoid().scalars
-        let minimax = valueAndGradient(at: [logits]) { GANLoss.generator(fakeLogits: $0[0], objective: .minimax) }.gradients[0]
-        let nonSat = valueAndGradient(at: [logits]) { GANLoss.generator(fakeLogits: $0[0], objective: .nonSaturating) }.gradients[0]
-        for i in 0..<4 {
-            #expect(Swift.abs(minimax.scalars[i] - -d[i] / 4) < 1e-12)
-            #expect(Swift.abs(nonSat.scalars[i] - -(1 - d[i]) / 4) < 1e-12)
-        }
-    }
-
-    /// When D confidently rejects the samples (D(G(z)) near 0, early in training) the
-    /// non-saturating generator gradient is far larger than the saturating one; with one sample
-    /// the ratio of the gradient norms is exactly (1 - D) / D. Near D = 1 it is the other way round.
-    @Test(arguments: [-9.0, -6.0, -3.0, 0.0, 3.0])
-    func nonSaturatingGradientIsLargerWhenDOfGIsNearZero(logitShift: Double) {
-        let gan = TinyGAN(batch: 1)
-        // Shift D's output so that D(G(z)) = sigmoid(logit + shift).
-        gan.discriminator.layers.last!.bias.value = gan.discriminator.layers.last!.bias.value + logitShift
-        let dOfG = withoutGradient { gan.discriminator(gan.generator(gan.z)).sigmoid().item }
-        func norm(_ objective: GeneratorObjective) -> Double {
-            let (_, grads) = valueAndGradient(of: gan.generator.parameters) {
-                GANLoss.generator(fakeLogits: gan.discriminator(gan.generator(gan.z)), objective: objective)
-            }
-            return globalNorm(grads)
-        }
-        let (saturating, nonSaturating) = (norm(.minimax), norm(.nonSaturating))
-        #expect(Swift.abs(nonSaturating / saturating - (1 - dOfG) / dOfG) < 1e-9 * (1 - dOfG) / dOfG)
-        if dOfG < 0.01 { #expect(nonSaturating > 100 * saturating) }
-        if dOfG > 0.9 { #expect(nonSaturating < saturating) }
     }
 }
 
