@@ -8,8 +8,8 @@ import PackageDescription
 /// Compiler settings for the CPU the package is built on. On an x86-64 Linux machine whose CPU has
 /// AVX2 and FMA (every Intel CPU since Haswell, 2013, and every AMD Zen), the code is compiled for
 /// that instruction set (`-target-cpu haswell`): the kernels' eight-lane SIMD loops then run on
-/// 256-bit registers instead of pairs of 128-bit ones, which doubles the speed of the matrix
-/// products every model spends its time in (measured: SGEMM 1024 on one thread, 46 -> 66 GFLOP/s).
+/// 256-bit registers instead of pairs of 128-bit ones, and the matrix product, where every model
+/// spends most of its time, uses fused multiply-adds (`WORKBOOK_FMA`, Kernels/SGEMM.swift).
 /// Anywhere else, or with `WORKBOOK_PORTABLE=1` in the environment (then delete `.build` so the
 /// package is built again), the code is built for the baseline of its architecture and runs on
 /// any CPU. Either way the results are reproducible run to run on one machine.
@@ -20,7 +20,7 @@ let cpuSettings: [SwiftSetting] = {
         let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
         Set(flags.split(separator: " ")).isSuperset(of: ["avx2", "fma"])
     {
-        return [.unsafeFlags(["-target-cpu", "haswell"])]
+        return [.unsafeFlags(["-target-cpu", "haswell"]), .define("WORKBOOK_FMA")]
     }
     #endif
     return []

@@ -8,13 +8,17 @@
 //     for each slice of KC along k:        pack op(B)[slice, columns] into micro-panels of NR columns
 //       for each block of MC rows of C:    pack op(A)[rows, slice] into micro-panels of MR rows
 //         for each micro-panel pair:       C[MR x NR] += A-panel . B-panel   (the micro-kernel)
-// The micro-kernel keeps its 6 x 8 tile of C in 6 SIMD8 registers (12 SSE registers) and reads
-// one row of the B panel and six values of A per step of k. Transposed operands are handled by
-// the packing routines, which read them in their stored order: no transpose is materialised.
+// Transposed operands are handled by the packing routines, which read them in their stored order:
+// no transpose is materialised. There are two micro-kernels, chosen when the package is compiled
+// (Package.swift):
 //
-// Each A value is stored four times in its panel, so the micro-kernel loads it ready-broadcast:
-// without AVX (the default x86-64 target) a broadcast is a shuffle that competes with the
-// multiplies and adds; a load does not.
+// - With FMA (a CPU with AVX2 and FMA, `WORKBOOK_FMA`): a 6 x 16 tile of C in twelve 8-lane
+//   registers, updated by fused multiply-adds, c += a * b in one instruction. Twelve independent
+//   accumulators keep both FMA pipes busy through the instruction's latency (the tile of BLIS's
+//   Haswell kernel). Per step of k it loads two vectors of the B panel and broadcasts six A values.
+// - Otherwise (any x86-64 or ARM CPU): a 6 x 8 tile in six SIMD8 values, with separate multiplies
+//   and adds. Each A value is stored four times in its panel, so the kernel loads it
+//   ready-broadcast: without AVX a broadcast is a shuffle that competes with the arithmetic.
 //
 // Threads: C is split into T blocks of whole micro-tiles (rows, or columns when there are few
 // rows), one per thread, each thread packing what it needs. Every element of C is summed in the
@@ -24,7 +28,14 @@ typealias Float8 = SIMD8<Float>
 typealias Float4 = SIMD4<Float>
 
 enum SGEMMBlocking {
+    #if WORKBOOK_FMA
+    static let mr = 6, nr = 16
+    /// How many times packA stores each A value (the FMA kernel broadcasts it from one copy).
+    static let copies = 1
+    #else
     static let mr = 6, nr = 8
+    static let copies = 4
+    #endif
     static let kc = 256, mc = 72, nc = 1024
     /// Below this many multiply-adds a second thread costs more than it saves.
     static let minimumParallelWork = 1 << 19
@@ -123,16 +134,61 @@ private func microKernelPartial(
     store8(c3, c + 24)
 }
 
+#if WORKBOOK_FMA
+// c (6 x 16, row stride ldc) = [c +] a-panel (kc x 6) . b-panel (kc x 16), with fused multiply-adds.
+@inline(__always)
+private func microKernelFMA(
+    _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+    add: Bool
+) {
+    var c00 = Float8(), c01 = Float8(), c10 = Float8(), c11 = Float8(), c20 = Float8(), c21 = Float8()
+    var c30 = Float8(), c31 = Float8(), c40 = Float8(), c41 = Float8(), c50 = Float8(), c51 = Float8()
+    var pa = a, pb = b
+    for _ in 0..<kc {
+        let b0 = load8(pb), b1 = load8(pb + 8)
+        var av = Float8(repeating: pa[0])
+        c00.addProduct(av, b0); c01.addProduct(av, b1)
+        av = Float8(repeating: pa[1])
+        c10.addProduct(av, b0); c11.addProduct(av, b1)
+        av = Float8(repeating: pa[2])
+        c20.addProduct(av, b0); c21.addProduct(av, b1)
+        av = Float8(repeating: pa[3])
+        c30.addProduct(av, b0); c31.addProduct(av, b1)
+        av = Float8(repeating: pa[4])
+        c40.addProduct(av, b0); c41.addProduct(av, b1)
+        av = Float8(repeating: pa[5])
+        c50.addProduct(av, b0); c51.addProduct(av, b1)
+        pa += 6
+        pb += 16
+    }
+    @inline(__always) func put(_ v0: Float8, _ v1: Float8, _ row: UnsafeMutablePointer<Float>) {
+        store8(add ? v0 + load8(row) : v0, row)
+        store8(add ? v1 + load8(row + 8) : v1, row + 8)
+    }
+    put(c00, c01, c)
+    put(c10, c11, c + ldc)
+    put(c20, c21, c + 2 * ldc)
+    put(c30, c31, c + 3 * ldc)
+    put(c40, c41, c + 4 * ldc)
+    put(c50, c51, c + 5 * ldc)
+}
+#endif
+
 // Rows i0..<i0+mc and k-slice p0..<p0+kc of op(A), as micro-panels of MR rows: for each p, the MR
-// values of column p, each written four times. Rows past the end are zeros.
+// values of column p, each written `copies` times. Rows past the end are zeros.
 private func packA(
     _ a: MatrixOperand, rows i0: Int, _ mc: Int, depth p0: Int, _ kc: Int, into dst: UnsafeMutablePointer<Float>
 ) {
     let mr = SGEMMBlocking.mr
     var d = dst
     @inline(__always) func put(_ v: Float) {
+        #if WORKBOOK_FMA
+        d.pointee = v
+        d += 1
+        #else
         UnsafeMutableRawPointer(d).storeBytes(of: Float4(repeating: v), as: Float4.self)
         d += 4
+        #endif
     }
     for i in stride(from: 0, to: mc, by: mr) {
         let rows = min(mr, mc - i)
@@ -170,19 +226,23 @@ private func packB(
         if cols == nr && !b.transposed {
             var src = b.base + p0 * b.stride + j0 + j
             for _ in 0..<kc {
-                store8(load8(src), d)
+                for q in stride(from: 0, to: nr, by: 8) { store8(load8(src + q), d + q) }
                 src += b.stride
                 d += nr
             }
         } else if cols == nr {
-            // Stored (n, k): eight rows read side by side, each one contiguous.
-            let r0 = b.base + (j0 + j) * b.stride + p0
-            let (r1, r2, r3) = (r0 + b.stride, r0 + 2 * b.stride, r0 + 3 * b.stride)
-            let (r4, r5, r6, r7) = (r0 + 4 * b.stride, r0 + 5 * b.stride, r0 + 6 * b.stride, r0 + 7 * b.stride)
-            for p in 0..<kc {
-                store8(Float8(r0[p], r1[p], r2[p], r3[p], r4[p], r5[p], r6[p], r7[p]), d)
-                d += nr
+            // Stored (n, k): eight rows at a time read side by side, each one contiguous.
+            for q in stride(from: 0, to: nr, by: 8) {
+                let r0 = b.base + (j0 + j + q) * b.stride + p0
+                let (r1, r2, r3) = (r0 + b.stride, r0 + 2 * b.stride, r0 + 3 * b.stride)
+                let (r4, r5, r6, r7) = (r0 + 4 * b.stride, r0 + 5 * b.stride, r0 + 6 * b.stride, r0 + 7 * b.stride)
+                var e = d + q
+                for p in 0..<kc {
+                    store8(Float8(r0[p], r1[p], r2[p], r3[p], r4[p], r5[p], r6[p], r7[p]), e)
+                    e += nr
+                }
             }
+            d += kc * nr
         } else {
             for p in 0..<kc {
                 for q in 0..<nr { d[q] = q < cols ? b.at(p0 + p, j0 + j + q) : 0 }
@@ -199,7 +259,7 @@ private func sgemmBlock(
 ) {
     typealias B = SGEMMBlocking
     let mcMax = min(B.mc, rows.count), kcMax = min(B.kc, k), ncMax = min(B.nc, columns.count)
-    let packedA = UnsafeMutablePointer<Float>.allocate(capacity: (mcMax + B.mr) * kcMax * 4)
+    let packedA = UnsafeMutablePointer<Float>.allocate(capacity: (mcMax + B.mr) * kcMax * B.copies)
     let packedB = UnsafeMutablePointer<Float>.allocate(capacity: kcMax * (ncMax + B.nr))
     let edge = UnsafeMutablePointer<Float>.allocate(capacity: B.mr * B.nr)
     defer {
@@ -222,8 +282,22 @@ private func sgemmBlock(
                     let panelB = packedB + jr * kc
                     for ir in stride(from: 0, to: mc, by: B.mr) {
                         let mr = min(B.mr, mc - ir)
-                        let panelA = packedA + ir * kc * 4
+                        let panelA = packedA + ir * kc * B.copies
                         let tile = c + (ic + ir) * ldc + jc + jr
+                        #if WORKBOOK_FMA
+                        // A partial tile is computed whole (the packed panels are zero-padded)
+                        // into a scratch tile, and the part inside C copied (or added) over.
+                        if mr == B.mr && nr == B.nr {
+                            microKernelFMA(kc, panelA, panelB, tile, ldc, add: add)
+                        } else {
+                            microKernelFMA(kc, panelA, panelB, edge, B.nr, add: false)
+                            for r in 0..<mr {
+                                for q in 0..<nr {
+                                    tile[r * ldc + q] = add ? tile[r * ldc + q] + edge[r * B.nr + q] : edge[r * B.nr + q]
+                                }
+                            }
+                        }
+                        #else
                         if mr == B.mr && nr == B.nr {
                             microKernel(kc, panelA, panelB, tile, ldc, add: add)
                         } else {
@@ -241,6 +315,7 @@ private func sgemmBlock(
                                 }
                             }
                         }
+                        #endif
                     }
                 }
             }
