@@ -4,12 +4,13 @@ import Testing
 /// Every fast kernel against its naive twin, over shapes that hit the edges.
 @Suite("Kernels")
 struct KernelTests {
-    /// Shapes that hit every edge of the Float kernel's tiling (micro-tile 6 x 8, k-slice 256,
-    /// row block 72, column block 1024): one element, sizes below, at and past a tile, k past a
-    /// slice, rows past a block, columns past a block, tall and skinny, short and wide.
+    /// Shapes that hit every edge of the Float kernels' tiling (micro-tile 6 x 8 or, with FMA,
+    /// 6 x 16; k-slice 256, row block 72, column block 1024): one element, sizes below, at and past
+    /// a tile, k past a slice, rows past a block, columns past a block, tall and skinny, short and
+    /// wide.
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (3, 5, 7), (6, 8, 4), (7, 9, 13), (9, 1, 13), (1, 17, 3), (33, 31, 29), (13, 17, 300),
-        (150, 20, 9), (5, 1030, 3), (200, 2, 5), (2, 3, 520), (64, 128, 40),
+        (150, 20, 9), (5, 1030, 3), (200, 2, 5), (2, 3, 520), (64, 128, 40), (12, 48, 260), (6, 16, 1),
     ]
 
     static func gemmOperands(_ m: Int, _ n: Int, _ k: Int) -> (a: [Float], b: [Float], c: [Float]) {
