@@ -284,38 +284,31 @@ private func sgemmBlock(
                         let mr = min(B.mr, mc - ir)
                         let panelA = packedA + ir * kc * B.copies
                         let tile = c + (ic + ir) * ldc + jc + jr
-                        #if WORKBOOK_FMA
-                        // A partial tile is computed whole (the packed panels are zero-padded)
-                        // into a scratch tile, and the part inside C copied (or added) over.
                         if mr == B.mr && nr == B.nr {
+                            #if WORKBOOK_FMA
                             microKernelFMA(kc, panelA, panelB, tile, ldc, add: add)
-                        } else {
-                            microKernelFMA(kc, panelA, panelB, edge, B.nr, add: false)
-                            for r in 0..<mr {
-                                for q in 0..<nr {
-                                    tile[r * ldc + q] = add ? tile[r * ldc + q] + edge[r * B.nr + q] : edge[r * B.nr + q]
-                                }
-                            }
-                        }
-                        #else
-                        if mr == B.mr && nr == B.nr {
+                            #else
                             microKernel(kc, panelA, panelB, tile, ldc, add: add)
+                            #endif
+                            continue
+                        }
+                        // A partial tile is computed into a scratch tile (the packed panels are
+                        // zero-padded; without FMA only the rows that exist, when there are at
+                        // most four), then the part inside C is copied (or added) over.
+                        #if WORKBOOK_FMA
+                        microKernelFMA(kc, panelA, panelB, edge, B.nr, add: false)
+                        #else
+                        if mr <= 4 {
+                            microKernelPartial(mr, kc, panelA, panelB, edge)
                         } else {
-                            // A partial tile is computed into a scratch tile (only the rows
-                            // that exist, when there are at most four), then the part inside
-                            // C is copied (or added) over.
-                            if mr <= 4 {
-                                microKernelPartial(mr, kc, panelA, panelB, edge)
-                            } else {
-                                microKernel(kc, panelA, panelB, edge, B.nr, add: false)
-                            }
-                            for r in 0..<mr {
-                                for q in 0..<nr {
-                                    tile[r * ldc + q] = add ? tile[r * ldc + q] + edge[r * B.nr + q] : edge[r * B.nr + q]
-                                }
-                            }
+                            microKernel(kc, panelA, panelB, edge, B.nr, add: false)
                         }
                         #endif
+                        for r in 0..<mr {
+                            for q in 0..<nr {
+                                tile[r * ldc + q] = add ? tile[r * ldc + q] + edge[r * B.nr + q] : edge[r * B.nr + q]
+                            }
+                        }
                     }
                 }
             }
