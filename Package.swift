@@ -56,7 +56,7 @@ let package = Package(
             path: "Chapters/02-PixelRNN"),
         .executableTarget(
             name: "Bench",
-            dependencies: ["Tensors", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Tensors", "Models", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Bench"),
         // Chapter 1: the chain rule over pixels; the likelihood ladder the later chapters must beat.
         .executableTarget(
