@@ -38,6 +38,9 @@ public protocol AutoregressiveImageModel<Scalar>: Layer {
     var samplingSteps: Int { get }
     /// The sequential steps the model actually ran, counted as they run (see `SequentialSteps`).
     var steps: SequentialSteps { get }
+    /// Whether e(v) carries the one-hot code of v after the scaled level (when K > 2). True unless
+    /// a model says otherwise.
+    var oneHotInputs: Bool { get }
 }
 
 /// A tally of the sequential steps a model runs: one per application of its recurrence (a pixel
@@ -56,17 +59,20 @@ public final class SequentialSteps: @unchecked Sendable {
 }
 
 extension AutoregressiveImageModel {
+    public var oneHotInputs: Bool { true }
+
     /// D = height * width.
     public var dimension: Int { height * width }
     /// Logits per pixel: 1 for a Bernoulli, K otherwise.
     public var outputsPerPixel: Int { levels == 2 ? 1 : levels }
 
-    /// E: the length of a pixel's input vector e(v), 1 for K = 2, K + 1 otherwise.
-    public var encodingSize: Int { levels == 2 ? 1 : levels + 1 }
+    /// E: the length of a pixel's input vector e(v), 1 for K = 2 (or without the one-hot code),
+    /// K + 1 otherwise.
+    public var encodingSize: Int { ImageSampling.encodingSize(levels: levels, oneHot: oneHotInputs) }
 
-    /// e(v) of every pixel, row-major N x D x E: [v / (K - 1)] for K = 2, [v / (K - 1), one-hot(v)]
-    /// otherwise.
-    public func encoded(_ pixels: [UInt8]) -> [Scalar] { ImageSampling.encode(pixels, levels: levels) }
+    /// e(v) of every pixel, row-major N x D x E: [v / (K - 1)] for K = 2 (or without the one-hot
+    /// code), [v / (K - 1), one-hot(v)] otherwise.
+    public func encoded(_ pixels: [UInt8]) -> [Scalar] { ImageSampling.encode(pixels, levels: levels, oneHot: oneHotInputs) }
 
     /// Network inputs for images given as levels: [N, D, E], e(v) for every pixel.
     public func inputs(_ pixels: [UInt8]) -> Tensor<Scalar> {
@@ -148,11 +154,14 @@ extension AutoregressiveImageModel {
 /// given by its logits. (The loops over elements are pre-specialised for Float and Double: called
 /// unspecialised from a chapter, generic element loops run 10-100x slower.)
 enum ImageSampling {
+    /// E: the length of e(v).
+    static func encodingSize(levels: Int, oneHot: Bool = true) -> Int { levels == 2 || !oneHot ? 1 : levels + 1 }
+
     /// e(v) for every level in `pixels`, row-major [count, E] (see `AutoregressiveImageModel.encoded`).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    static func encode<S: TensorScalar>(_ pixels: [UInt8], levels: Int) -> [S] {
-        let e = levels == 2 ? 1 : levels + 1
+    static func encode<S: TensorScalar>(_ pixels: [UInt8], levels: Int, oneHot: Bool = true) -> [S] {
+        let e = encodingSize(levels: levels, oneHot: oneHot)
         var out = [S](repeating: 0, count: pixels.count * e)
         let scale = S(levels - 1)
         for (p, v) in pixels.enumerated() {
@@ -160,6 +169,14 @@ enum ImageSampling {
             if e > 1 { out[p * e + 1 + Int(v)] = 1 }
         }
         return out
+    }
+
+    /// e(v) of one pixel of each of N images as a feature [1, E, 1, N] (images side by side, as
+    /// the cached samplers keep their features).
+    static func codes<M: AutoregressiveImageModel>(of levels: [UInt8], _ model: M) -> Tensor<M.Scalar> {
+        let (n, e) = (levels.count, model.encodingSize)
+        let code = model.encoded(levels)
+        return Tensor(shape: [1, e, 1, n], scalars: (0..<(e * n)).map { code[($0 % n) * e + $0 / n] })
     }
 
     /// p(level) for the logits of one pixel (one logit for K = 2, K otherwise).

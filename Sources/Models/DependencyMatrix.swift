@@ -95,6 +95,24 @@ public struct DependencyMatrix: Sendable {
     }
 }
 
+/// Reading receptive fields (sets of raster indices of an H x W image).
+public enum ReceptiveField {
+    /// The blind spot of the field of pixel (row, column): the pixels before it inside the field's
+    /// bounding box that the field misses, that is, in the rows above between the field's leftmost
+    /// and rightmost columns, and in the current row from its leftmost column on. Empty for a
+    /// field without holes (the raster LSTM's, the gated PixelCNN's); the upper right wedge of a
+    /// plain PixelCNN's.
+    public static func blindSpot(of field: Set<Int>, row: Int, column: Int, width: Int) -> Set<Int> {
+        guard !field.isEmpty else { return [] }
+        let columns = field.map { $0 % width }
+        let (top, left, right) = (field.map { $0 / width }.min()!, columns.min()!, columns.max()!)
+        var hull = Set<Int>()
+        for y in top..<row { for x in left...right { hull.insert(y * width + x) } }
+        if left < column { for x in left..<column { hull.insert(row * width + x) } }
+        return hull.subtracting(field)
+    }
+}
+
 extension AutoregressiveImageModel {
     /// The dependency matrix of the logits on the input pixels at `inputs` [M, D, E] (see
     /// `inputs`; any values will do): D x D, or only the rows of the pixels `outputs`.

@@ -105,22 +105,25 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
     public let output: Conv2d<Scalar>
     public var sampler: PixelCNNSampler = .cached
     public let steps = SequentialSteps()
+    public let oneHotInputs: Bool
 
     /// - Parameters:
     ///   - channels: p, the feature maps of each stack.
     ///   - layers: L >= 1, the first with masks A and kernel `firstKernel`, the others masks B
     ///     and kernel `kernel` (both odd).
     ///   - outputHidden: channels of the 1x1 ReLU layer before the output layer (default p).
+    ///   - oneHotInputs: whether e(v) includes the one-hot code of the level (K > 2).
     public init(
         height: Int, width: Int, levels: Int, channels: Int, layers: Int, firstKernel: Int = 7, kernel: Int = 3,
-        outputHidden: Int? = nil, using rng: inout Random
+        outputHidden: Int? = nil, oneHotInputs: Bool = true, using rng: inout Random
     ) {
         precondition(height > 0 && width > 0 && channels > 0 && layers >= 1, "GatedPixelCNN needs positive sizes")
         precondition((2...256).contains(levels), "levels must be in 2...256, got \(levels)")
         self.height = height
         self.width = width
         self.levels = levels
-        let e = levels == 2 ? 1 : levels + 1
+        self.oneHotInputs = oneHotInputs
+        let e = ImageSampling.encodingSize(levels: levels, oneHot: oneHotInputs)
         self.layers = (0..<layers).map { l in
             GatedPixelCNNLayer(l == 0 ? e : channels, channels, kernelSize: l == 0 ? firstKernel : kernel, mask: l == 0 ? .a : .b, using: &rng)
         }
@@ -130,6 +133,11 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
 
     public var channels: Int { layers[0].channels }
     public var parameters: [Parameter<Scalar>] { layers.flatMap(\.parameters) + hiddenOutput.parameters + output.parameters }
+    /// Multiply-adds per pixel of one pass (every unmasked weight once).
+    public var multiplyAddsPerPixel: Int {
+        (layers.flatMap { [$0.vertical, $0.horizontal, $0.verticalToHorizontal, $0.horizontalOutput] } + [hiddenOutput, output])
+            .reduce(0) { $0 + $1.activeWeights }
+    }
     public var trainingSteps: Int { 1 }
     public var samplingSteps: Int { height * width }
 
@@ -207,28 +215,32 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
         withoutGradient {
             for r in 0..<height {
                 for (l, layer) in layers.enumerated() {
+                    // Rows r - q ... r + q over the full width and q columns of padding on each side,
+                    // the images side by side: one output per image column, the rest straddles two
+                    // images and is not used.
                     let q = layer.kernelSize / 2
                     let below = l == 0 ? input : vertical[l - 1]
-                    let pre = layer.vertical.valid(below.window(rows: (r - q)..<(r + q + 1), columns: -q..<(width + q)))
-                    preVertical[l].write(pre, row: r, column: 0)
-                    vertical[l].write(layer.gate(pre), row: r, column: 0)
+                    let pre = layer.vertical.valid(below.windows(rows: (r - q)..<(r + q + 1), columns: -q..<(width + q)))
+                    preVertical[l].write(pre, width: width, stride: width + 2 * q, row: r, column: 0)
+                    vertical[l].write(layer.gate(pre), width: width, stride: width + 2 * q, row: r, column: 0)
                 }
                 for c in 0..<width {
-                    var h = Tensor<Scalar>.zeros([n, e, 1, 1])
+                    var h = Tensor<Scalar>.zeros([1, e, 1, n])
                     for (l, layer) in layers.enumerated() {
+                        let size = layer.kernelSize
                         let below = l == 0 ? input : horizontal[l - 1]
                         let pre =
-                            layer.horizontal.valid(below.window(centredOn: r, c, size: layer.kernelSize))
-                            + layer.verticalToHorizontal(preVertical[l].window(rows: r..<(r + 1), columns: c..<(c + 1)))
+                            layer.horizontal.valid(below.windows(centredOn: r, c, size: size), stride: size)
+                            + layer.verticalToHorizontal(preVertical[l].windows(rows: r..<(r + 1), columns: c..<(c + 1)))
                         h = layer.horizontalStep(pre, input: h)
-                        horizontal[l].write(h, row: r, column: c)
+                        horizontal[l].write(h, width: 1, row: r, column: c)
                     }
                     let i = r * width + c
                     steps.sampling += 1
                     ImageSampling.step(
-                        head(h).reshaped([n, k]), index: i, given: given, levels: levels, dimension: d, pixels: &out,
+                        head(h).reshaped([k, n]).transposed(), index: i, given: given, levels: levels, dimension: d, pixels: &out,
                         logProbabilities: &logProbabilities, using: &rng)
-                    input.write(Tensor(shape: [n, e, 1, 1], scalars: encoded((0..<n).map { out[$0 * d + i] })), row: r, column: c)
+                    input.write(ImageSampling.codes(of: (0..<n).map { out[$0 * d + i] }, self), width: 1, row: r, column: c)
                 }
             }
         }

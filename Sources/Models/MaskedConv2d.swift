@@ -110,18 +110,25 @@ public struct MaskedConv2d<Scalar: TensorScalar>: Layer {
 
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> { conv(x) }
 
-    /// The convolution without padding (see `Conv2d.valid`): on a k x k window, the output at its centre.
-    public func valid(_ windows: Tensor<Scalar>) -> Tensor<Scalar> { conv.valid(windows) }
+    /// The convolution without padding (see `Conv2d.valid`): on a k x k window, the output at its
+    /// centre; on windows side by side with `stride` k, the output at the centre of each.
+    public func valid(_ windows: Tensor<Scalar>, stride: Int? = nil) -> Tensor<Scalar> { conv.valid(windows, stride: stride) }
 }
 
 extension Conv2d {
-    /// The same convolution without padding, [N, in, h, w] -> [N, out, h - k + 1, w - k + 1]: on a
-    /// k x k window cut out of a zero-padded feature map, the output at the window's centre.
-    /// It runs the same kernel over the same taps in the same order as the padded convolution
-    /// (every output element of the GEMM is summed in one fixed order, whatever the number of
-    /// positions), so the numbers are the same bit for bit: what lets a sampler compute one
-    /// position at a time and still draw exactly the pixels of the full passes.
-    public func valid(_ windows: Tensor<Scalar>) -> Tensor<Scalar> {
-        Tensor.conv2d(windows, weight: weight.value, bias: bias.value, stride: stride, padding: 0, mask: mask)
+    /// The weights the mask lets through (all of them without a mask): the multiply-adds of one
+    /// output position.
+    public var activeWeights: Int { mask.map { m in m.scalars.reduce(0) { $0 + ($1 != 0 ? 1 : 0) } } ?? weight.value.count }
+
+    /// The same convolution without padding, [N, in, h, w] -> [N, out, (h - k) / s + 1, (w - k) / s + 1]
+    /// (stride s: the layer's, or `stride`): on a k x k window cut out of a zero-padded feature
+    /// map, the output at the window's centre; on N windows side by side with stride k, the output
+    /// at each centre, from one matrix product. It runs the same kernel over the same taps in the
+    /// same order as the padded convolution (every output element of the GEMM is summed in one
+    /// fixed order, whatever the number of positions), so the numbers are the same bit for bit:
+    /// what lets a sampler compute one position at a time and still draw exactly the pixels of the
+    /// full passes.
+    public func valid(_ windows: Tensor<Scalar>, stride: Int? = nil) -> Tensor<Scalar> {
+        Tensor.conv2d(windows, weight: weight.value, bias: bias.value, stride: stride ?? self.stride, padding: 0, mask: mask)
     }
 }

@@ -46,15 +46,17 @@ public struct PixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
     /// The sampler `complete` (and so `sample`, `completions`) uses; copies share parameters.
     public var sampler: PixelCNNSampler = .cached
     public let steps = SequentialSteps()
+    public let oneHotInputs: Bool
 
     /// - Parameters:
     ///   - channels: C, the feature maps of every layer.
     ///   - maskedLayers: the number of mask-B layers after the mask-A layer.
     ///   - firstKernel: k1 of the mask-A layer; `kernel`: k of the mask-B layers (both odd).
     ///   - outputHidden: channels of a 1x1 ReLU layer before the output layer, or nil for none.
+    ///   - oneHotInputs: whether e(v) includes the one-hot code of the level (K > 2).
     public init(
         height: Int, width: Int, levels: Int, channels: Int, maskedLayers: Int, firstKernel: Int = 7, kernel: Int = 3,
-        residual: Bool = true, outputHidden: Int? = nil, using rng: inout Random
+        residual: Bool = true, outputHidden: Int? = nil, oneHotInputs: Bool = true, using rng: inout Random
     ) {
         precondition(height > 0 && width > 0 && channels > 0 && maskedLayers >= 0, "PixelCNN needs positive sizes")
         precondition((2...256).contains(levels), "levels must be in 2...256, got \(levels)")
@@ -62,7 +64,8 @@ public struct PixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
         self.width = width
         self.levels = levels
         self.residual = residual
-        let e = levels == 2 ? 1 : levels + 1
+        self.oneHotInputs = oneHotInputs
+        let e = ImageSampling.encodingSize(levels: levels, oneHot: oneHotInputs)
         firstLayer = MaskedConv2d(e, channels, kernelSize: firstKernel, mask: .a, using: &rng)
         layers = (0..<maskedLayers).map { _ in MaskedConv2d(channels, channels, kernelSize: kernel, mask: .b, using: &rng) }
         hiddenOutput = outputHidden.map { Conv2d(channels, $0, kernelSize: 1, using: &rng) }
@@ -74,6 +77,10 @@ public struct PixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
     public var kernel: Int { layers.first?.kernelSize ?? 3 }
     public var parameters: [Parameter<Scalar>] {
         firstLayer.parameters + layers.flatMap(\.parameters) + (hiddenOutput?.parameters ?? []) + output.parameters
+    }
+    /// Multiply-adds per pixel of one pass (every unmasked weight once).
+    public var multiplyAddsPerPixel: Int {
+        ([firstLayer.conv] + layers.map(\.conv) + [hiddenOutput, output].compactMap { $0 }).reduce(0) { $0 + $1.activeWeights }
     }
     public var trainingSteps: Int { 1 }
     public var samplingSteps: Int { height * width }
@@ -144,7 +151,8 @@ public struct PixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
     /// (mask A): all computed or drawn by then, and never changed after. So each position of each
     /// layer is computed exactly once, from a k x k window of the layer below (`MaskedConv2d.valid`,
     /// the same kernel as the full pass, hence the same numbers), and the whole sample costs about
-    /// one forward pass instead of H * W of them.
+    /// one forward pass instead of H * W of them. The images of the batch go side by side: a
+    /// feature at one position is [1, C, 1, N].
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func completeCached(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelSamples {
@@ -160,19 +168,18 @@ public struct PixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
         withoutGradient {
             for i in 0..<d {
                 let (r, c) = (i / width, i % width)
-                var h = firstLayer.valid(maps[0].window(centredOn: r, c, size: firstKernel)).relu()
-                maps[1].write(h, row: r, column: c)
+                var h = firstLayer.valid(maps[0].windows(centredOn: r, c, size: firstKernel), stride: firstKernel).relu()
+                maps[1].write(h, width: 1, row: r, column: c)
                 for (l, layer) in layers.enumerated() {
-                    h = block(layer, h, layer.valid(maps[l + 1].window(centredOn: r, c, size: layer.kernelSize)))
-                    maps[l + 2].write(h, row: r, column: c)
+                    let size = layer.kernelSize
+                    h = block(layer, h, layer.valid(maps[l + 1].windows(centredOn: r, c, size: size), stride: size))
+                    maps[l + 2].write(h, width: 1, row: r, column: c)
                 }
                 steps.sampling += 1
                 ImageSampling.step(
-                    head(h).reshaped([n, k]), index: i, given: given, levels: levels, dimension: d, pixels: &out,
+                    head(h).reshaped([k, n]).transposed(), index: i, given: given, levels: levels, dimension: d, pixels: &out,
                     logProbabilities: &logProbabilities, using: &rng)
-                let code = encoded((0..<n).map { out[$0 * d + i] })
-                // e(x_i) of every image into the input map, [N, E, 1, 1].
-                maps[0].write(Tensor(shape: [n, e, 1, 1], scalars: code), row: r, column: c)
+                maps[0].write(ImageSampling.codes(of: (0..<n).map { out[$0 * d + i] }, self), width: 1, row: r, column: c)
             }
         }
         return PixelSamples(pixels: out, stepLogProbabilities: logProbabilities, dimension: d)

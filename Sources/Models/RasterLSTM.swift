@@ -39,6 +39,8 @@ public struct RasterLSTM<Scalar: TensorScalar>: PixelRNN {
 
     public var hiddenSize: Int { cell.hiddenSize }
     public var parameters: [Parameter<Scalar>] { cell.parameters + head.parameters }
+    /// Multiply-adds per pixel of one pass: the LSTM step's two matrix products and the output layer.
+    public var multiplyAddsPerPixel: Int { cell.inputWeight.value.count + cell.hiddenWeight.value.count + head.weight.value.count }
     public var trainingSteps: Int { height * width }
     public var samplingSteps: Int { height * width }
 

@@ -87,6 +87,12 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
     public var parameters: [Parameter<Scalar>] {
         inputConv.parameters + [inputToState, stateToState, bias] + hiddenLayer.parameters + outputLayer.parameters
     }
+    /// Multiply-adds per pixel of one pass: the mask-A window, the input-to-state taps j - 1 and j,
+    /// the state-to-state taps, the two 1x1 layers.
+    public var multiplyAddsPerPixel: Int {
+        inputConv.activeWeights + 2 * features * 4 * hiddenSize + stateToState.value.count + hiddenLayer.weight.value.count
+            + outputLayer.weight.value.count
+    }
     public var trainingSteps: Int { height }
     public var samplingSteps: Int { height * width }
 

@@ -97,16 +97,8 @@ struct PixelCNNTests {
 
     // MARK: Causality and the blind spot, by autodiff
 
-    /// The pixels before (row, column) inside the bounding box of a receptive field that the field
-    /// misses: rows above between its leftmost and rightmost columns, and the current row from its
-    /// leftmost column on. The blind spot, when not empty.
     static func holes(in field: Set<Int>, row: Int, column: Int, width: Int) -> Set<Int> {
-        guard !field.isEmpty else { return [] }
-        let (top, left, right) = (field.map { $0 / width }.min()!, field.map { $0 % width }.min()!, field.map { $0 % width }.max()!)
-        var hull = Set<Int>()
-        for y in top..<row { for x in left...right { hull.insert(y * width + x) } }
-        if left < column { for x in left..<column { hull.insert(row * width + x) } }
-        return hull.subtracting(field)
+        ReceptiveField.blindSpot(of: field, row: row, column: column, width: width)
     }
 
     /// For stacks of depth 1...6: the logits of pixel i depend on no pixel j >= i (the gradient is
@@ -226,6 +218,25 @@ struct PixelCNNTests {
         #expect(mr.nonCausalEntries.isEmpty && mr.unseenEarlierEntries == 0)
         #expect(mw.nonCausalEntries.isEmpty)
         for i in 0..<12 { #expect(mw.dependencies(of: i) == row.receptiveField(row: i / 4, column: i % 4)) }
+    }
+
+    /// Multiply-adds per pixel count every weight the masks let through, once.
+    @Test func multiplyAddsPerPixel() {
+        var rng = Random(seed: 1)
+        let plain = PixelCNN<Float>(height: 4, width: 4, levels: 2, channels: 2, maskedLayers: 1, firstKernel: 3, using: &rng)
+        // Mask A 3x3: 4 taps x 1 x 2; mask B 3x3: 5 taps x 2 x 2; the 1x1 output: 2 x 1.
+        #expect(plain.multiplyAddsPerPixel == 8 + 20 + 2)
+        let gated = GatedPixelCNN<Float>(
+            height: 4, width: 4, levels: 2, channels: 2, layers: 2, firstKernel: 3, outputHidden: 3, using: &rng)
+        // Layer 1 (masks A): vertical 3 taps x 1 x 4, horizontal 1 x 1 x 4, v -> h 4 x 4, out 2 x 2;
+        // layer 2 (masks B): vertical 6 x 2 x 4, horizontal 2 x 2 x 4, 4 x 4, 2 x 2; head 2 x 3, 3 x 1.
+        #expect(gated.multiplyAddsPerPixel == (12 + 4 + 16 + 4) + (48 + 16 + 16 + 4) + 6 + 3)
+        // The raster LSTM reads E + 1 + H + W = 4 + 1 + 2 + 3 = 10 inputs: 10 x 4h + h x 4h + h x K.
+        let raster = RasterLSTM<Float>(height: 2, width: 3, levels: 3, hiddenSize: 4, using: &rng)
+        #expect(raster.multiplyAddsPerPixel == 160 + 64 + 12)
+        // The Row LSTM: mask A 3x3 (4 taps x E 4 x C 2), K^is taps j-1, j (2C x 4h), K^ss (3h x 4h), h x h, h x K.
+        let row = RowLSTM<Float>(height: 2, width: 3, levels: 3, features: 2, hiddenSize: 3, using: &rng)
+        #expect(row.multiplyAddsPerPixel == 32 + 48 + 108 + 9 + 9)
     }
 
     // MARK: The likelihood and the samplers
