@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "Plot", targets: ["Plot"]),
         .executable(name: "workbook", targets: ["workbook-runner"]),
         .executable(name: "ch2-pixelrnn", targets: ["ch2-pixelrnn"]),
+        .executable(name: "ch3-pixelcnn", targets: ["ch3-pixelcnn"]),
         .executable(name: "bench", targets: ["Bench"]),
         .executable(name: "ch1-pixel-likelihood", targets: ["ch1-pixel-likelihood"]),
         .executable(name: "ch5-gan", targets: ["ch5-gan"]),
@@ -67,6 +68,7 @@ let package = Package(
             dependencies: [
                 "Workbook",
                 "ch2-pixelrnn",
+                "ch3-pixelcnn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "ch1-pixel-likelihood",
                 "ch5-gan",
@@ -76,9 +78,15 @@ let package = Package(
         .executableTarget(
             name: "ch2-pixelrnn", dependencies: ["Workbook", "Models", "Datasets", "Plot", "Tensors"],
             path: "Chapters/02-PixelRNN"),
+        // Chapter 3: PixelCNN, masked convolutions, the blind spot and the gated fix, fast sampling.
+        .executableTarget(
+            name: "ch3-pixelcnn", dependencies: ["Workbook", "Models", "Datasets", "Plot", "Tensors"],
+            path: "Chapters/03-PixelCNN"),
         .executableTarget(
             name: "Bench",
-            dependencies: ["Tensors", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Tensors", "Datasets", "Models", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Sources/Bench"),
         // Chapter 1: the chain rule over pixels; the likelihood ladder the later chapters must beat.
         .executableTarget(

@@ -4,6 +4,7 @@
 
 import Datasets
 import Foundation
+import Models
 import Tensors
 
 /// Keeps results alive so the optimiser cannot drop the work that produced them.
@@ -62,43 +63,17 @@ func benchConv(_ options: TimingOptions) -> [Measurement] {
 
 // MARK: - PixelCNN
 
-/// The causal masks of PixelCNN for a k x k kernel (k odd), shape [out, in, k, k]: a pixel may see
-/// the rows above it and the pixels to its left. Mask A (first layer) also hides the centre, the
-/// pixel being predicted; mask B (later layers) lets it through, since there it holds features
-/// computed from pixels before it only.
-enum CausalMask {
-    case a, b
-
-    func tensor(outChannels: Int, inChannels: Int, kernelSize k: Int) -> Tensor<Float> {
-        let centre = k / 2
-        var tap = [Float](repeating: 0, count: k * k)
-        for i in 0..<k {
-            for j in 0..<k where i < centre || (i == centre && (j < centre || (self == .b && j == centre))) {
-                tap[i * k + j] = 1
-            }
-        }
-        var scalars: [Float] = []
-        for _ in 0..<(outChannels * inChannels) { scalars += tap }
-        return Tensor(shape: [outChannels, inChannels, k, k], scalars: scalars)
-    }
-}
-
-/// 7x7 mask-A conv 1->32, five 3x3 mask-B convs 32->32, ReLU after each, 1x1 conv to one logit.
-struct PixelCNN {
-    let layers: [Conv2d<Float>]
+/// 7x7 mask-A conv 1->32, five 3x3 mask-B convs 32->32, ReLU after each, 1x1 conv to one logit:
+/// peers.py's net, built from the masked convolutions of chapter 3 (`MaskedConv2d`, `CausalMask`
+/// in Models), so the benchmark times exactly what the chapter trains.
+struct BenchPixelCNN {
+    let layers: [MaskedConv2d<Float>]
     let output: Conv2d<Float>
 
     init(channels: Int = 32, maskedLayers: Int = 5, using rng: inout Random) {
-        var layers = [
-            Conv2d<Float>(
-                1, channels, kernelSize: 7, padding: 3,
-                mask: CausalMask.a.tensor(outChannels: channels, inChannels: 1, kernelSize: 7), using: &rng)
-        ]
+        var layers = [MaskedConv2d<Float>(1, channels, kernelSize: 7, mask: .a, using: &rng)]
         for _ in 0..<maskedLayers {
-            layers.append(
-                Conv2d<Float>(
-                    channels, channels, kernelSize: 3, padding: 1,
-                    mask: CausalMask.b.tensor(outChannels: channels, inChannels: channels, kernelSize: 3), using: &rng))
+            layers.append(MaskedConv2d<Float>(channels, channels, kernelSize: 3, mask: .b, using: &rng))
         }
         self.layers = layers
         output = Conv2d<Float>(channels, 1, kernelSize: 1, using: &rng)
@@ -117,7 +92,7 @@ struct PixelCNN {
 func benchPixelCNN(_ options: TimingOptions) -> [Measurement] {
     let (batch, size) = (32, 28)
     var rng = Random(seed: 0)
-    let model = PixelCNN(using: &rng)
+    let model = BenchPixelCNN(using: &rng)
     let adam = Adam<Float>(learningRate: 1e-3)
     let x = Tensor<Float>.bernoulli([batch, 1, size, size], p: 0.5, using: &rng)
     let parameters = model.parameters

@@ -9,7 +9,7 @@ import Tensors
 ///     h_i, c_i = LSTM(x_i, h_{i-1}, c_{i-1})
 ///     logits_i = h_i . W_out + b_out                         (K logits, or one for a Bernoulli)
 ///
-/// with e(v) the pixel's input vector (scaled level and one-hot code, see `PixelRNN.inputs`), and
+/// with e(v) the pixel's input vector (scaled level and one-hot code, see `AutoregressiveImageModel.inputs`), and
 /// row(i), column(i) one-hot vectors (H and W long) saying where pixel i is. The start flag tells "no pixel yet" from a black pixel. The position is not
 /// data, only the step number: an LSTM can learn to count to 64 by itself, but on 1000 images
 /// that takes it a hundred epochs on a plateau where every pixel gets the same conditional;
@@ -39,6 +39,8 @@ public struct RasterLSTM<Scalar: TensorScalar>: PixelRNN {
 
     public var hiddenSize: Int { cell.hiddenSize }
     public var parameters: [Parameter<Scalar>] { cell.parameters + head.parameters }
+    /// Multiply-adds per pixel of one pass: the LSTM step's two matrix products and the output layer.
+    public var multiplyAddsPerPixel: Int { cell.inputWeight.value.count + cell.hiddenWeight.value.count + head.weight.value.count }
     public var trainingSteps: Int { height * width }
     public var samplingSteps: Int { height * width }
 
@@ -86,7 +88,7 @@ public struct RasterLSTM<Scalar: TensorScalar>: PixelRNN {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func complete(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelRNNSamples {
+    public func complete(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelSamples {
         let d = dimension
         precondition(pixels.count % d == 0, "\(pixels.count) levels is not a whole number of \(height)x\(width) images")
         precondition((0...d).contains(given), "can keep 0...\(d) pixels, not \(given)")
@@ -106,11 +108,11 @@ public struct RasterLSTM<Scalar: TensorScalar>: PixelRNN {
                 }
                 state = cell(Tensor(shape: [n, e + size], scalars: x), state)
                 steps.sampling += 1
-                PixelRNNSampling.step(
+                ImageSampling.step(
                     head(state.hidden), index: i, given: given, levels: levels, dimension: d, pixels: &out,
                     logProbabilities: &logProbabilities, using: &rng)
             }
         }
-        return PixelRNNSamples(pixels: out, stepLogProbabilities: logProbabilities, dimension: d)
+        return PixelSamples(pixels: out, stepLogProbabilities: logProbabilities, dimension: d)
     }
 }

@@ -12,7 +12,7 @@ import Tensors
 ///     c_i = sigmoid(f) * c_{i-1} + sigmoid(i) * tanh(g),   h_i = sigmoid(o) * tanh(c_i)
 ///     logits_{i,j} = W_2 . relu(W_1 . h_{i,j} + b_1) + b_2
 ///
-/// with e(x) the pixels' input vectors (scaled level and one-hot code, see `PixelRNN.inputs`).
+/// with e(x) the pixels' input vectors (scaled level and one-hot code, see `AutoregressiveImageModel.inputs`).
 /// Mask A (the centre and everything after it in raster order removed) makes F_{i,j} depend only
 /// on pixels before (i, j); mask B on the row convolution lets position j see F at j - 1 and j
 /// (both causal), never j + 1. The state-to-state convolution reads row i - 1 at j - 1, j, j + 1,
@@ -86,6 +86,12 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
     public var inputKernel: Int { inputConv.weight.shape[2] }
     public var parameters: [Parameter<Scalar>] {
         inputConv.parameters + [inputToState, stateToState, bias] + hiddenLayer.parameters + outputLayer.parameters
+    }
+    /// Multiply-adds per pixel of one pass: the mask-A window, the input-to-state taps j - 1 and j,
+    /// the state-to-state taps, the two 1x1 layers.
+    public var multiplyAddsPerPixel: Int {
+        inputConv.activeWeights + 2 * features * 4 * hiddenSize + stateToState.value.count + hiddenLayer.weight.value.count
+            + outputLayer.weight.value.count
     }
     public var trainingSteps: Int { height }
     public var samplingSteps: Int { height * width }
@@ -177,7 +183,7 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
     /// another order (the tests check that the log-probabilities agree to 1e-10).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func complete(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelRNNSamples {
+    public func complete(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelSamples {
         let d = dimension
         precondition(pixels.count % d == 0, "\(pixels.count) levels is not a whole number of \(height)x\(width) images")
         precondition((0...d).contains(given), "can keep 0...\(d) pixels, not \(given)")
@@ -233,7 +239,7 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
                         inputWeight: stepWeight, hiddenWeight: noHiddenWeight, bias: bias.value)
                     let state = (hidden: both.slice(0..<h, alongAxis: 1), cell: both.slice(h..<(2 * h), alongAxis: 1))
                     steps.sampling += 1
-                    PixelRNNSampling.step(
+                    ImageSampling.step(
                         output(state.hidden), index: i * w + j, given: given, levels: levels, dimension: d,
                         pixels: &out, logProbabilities: &logProbabilities, using: &rng)
                     for m in 0..<n { write(m, i * w + j) }
@@ -244,7 +250,7 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
                 cell = Tensor.concatenate(cells, alongAxis: 1)
             }
         }
-        return PixelRNNSamples(pixels: out, stepLogProbabilities: logProbabilities, dimension: d)
+        return PixelSamples(pixels: out, stepLogProbabilities: logProbabilities, dimension: d)
     }
 
     /// The pixels that the logits of pixel (row, column) can depend on, from the architecture

@@ -1,0 +1,66 @@
+import Tensors
+
+/// A feature map [N, C, H, W] filled in position by position: the cache of the fast PixelCNN
+/// samplers. Positions not yet computed hold zeros; a masked convolution never reads them.
+///
+/// The samplers compute one position (or one row) of every image of the batch at once. Windows
+/// are handed to the convolution side by side in one image, [1, C, h, N w], window n in columns
+/// n w ..< (n + 1) w: with stride w (one output per window) the whole batch is one matrix product,
+/// and every output element is summed in the same order as in the full pass.
+struct FeatureMap<Scalar: TensorScalar> {
+    let count: Int
+    let channels: Int
+    let height: Int
+    let width: Int
+    var values: [Scalar]
+
+    init(count: Int, channels: Int, height: Int, width: Int) {
+        (self.count, self.channels, self.height, self.width) = (count, channels, height, width)
+        values = [Scalar](repeating: 0, count: count * channels * height * width)
+    }
+
+    /// Rows `rows` and columns `columns` of every image's map, side by side: [1, C, rows, N columns],
+    /// zero where the window reaches outside the image (the zero padding of the full convolution).
+    func windows(rows: Range<Int>, columns: Range<Int>) -> Tensor<Scalar> {
+        let (h, w, n) = (rows.count, columns.count, count)
+        var out = [Scalar](repeating: 0, count: channels * h * n * w)
+        let y0 = Swift.max(rows.lowerBound, 0), y1 = Swift.min(rows.upperBound, height)
+        let x0 = Swift.max(columns.lowerBound, 0), x1 = Swift.min(columns.upperBound, width)
+        if y0 < y1 && x0 < x1 {
+            for m in 0..<n {
+                for c in 0..<channels {
+                    for y in y0..<y1 {
+                        let from = ((m * channels + c) * height + y) * width
+                        let to = (c * h + y - rows.lowerBound) * n * w + m * w - columns.lowerBound
+                        for x in x0..<x1 { out[to + x] = values[from + x] }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [1, channels, h, n * w], scalars: out)
+    }
+
+    /// The k x k windows centred on (row, column), side by side: [1, C, k, N k].
+    func windows(centredOn row: Int, _ column: Int, size k: Int) -> Tensor<Scalar> {
+        windows(rows: (row - k / 2)..<(row + k / 2 + 1), columns: (column - k / 2)..<(column + k / 2 + 1))
+    }
+
+    /// Writes a block [1, C, h, N w] laid out as `windows` returns it (image n's block in columns
+    /// n * stride ..< n * stride + w, `stride` >= w) with its top left corner at (row, column).
+    mutating func write(_ block: Tensor<Scalar>, width w: Int, stride: Int? = nil, row: Int, column: Int) {
+        let (h, total) = (block.shape[2], block.shape[3])
+        let step = stride ?? w
+        precondition(block.shape[0] == 1 && block.shape[1] == channels, "block \(block.shape) does not fit \(channels) channels")
+        precondition((count - 1) * step + w <= total, "block \(block.shape) does not hold \(count) images of width \(w)")
+        let scalars = block.scalars
+        for m in 0..<count {
+            for c in 0..<channels {
+                for y in 0..<h {
+                    let to = ((m * channels + c) * height + row + y) * width + column
+                    let from = (c * h + y) * total + m * step
+                    for x in 0..<w { values[to + x] = scalars[from + x] }
+                }
+            }
+        }
+    }
+}
