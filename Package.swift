@@ -104,9 +104,11 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors"]),
+        // Small models and data shared by the two test targets below.
+        .target(name: "ModelFixtures", dependencies: ["Models", "Tensors"], path: "Tests/Fixtures"),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "ModelFixtures", "Tensors"]),
         // The lecture's three review questions, one suite each, answered by assertions.
-        .testTarget(name: "ReviewQuestionsTests", dependencies: ["Models", "Datasets", "Tensors"]),
+        .testTarget(name: "ReviewQuestionsTests", dependencies: ["Models", "ModelFixtures", "Datasets", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,61 +1,11 @@
 import Foundation
 import Testing
+import ModelFixtures
 import Tensors
 @testable import Models
 
-/// The two PixelCNNs in small Double versions, for the checks that the masks are right.
-enum PixelCNNKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case plain, plainResidual, gated
-
-    var testDescription: String { rawValue }
-
-    /// A model of `height` x `width` images with `depth` masked layers (3x3 kernels unless a first
-    /// kernel is given) and random, not small, weights: every connection that exists carries a
-    /// clearly non-zero gradient. Positive biases keep the plain net's ReLUs on (a unit that is
-    /// off for every input would cut a connection that exists).
-    func make(
-        height: Int, width: Int, levels: Int, depth: Int, firstKernel: Int = 3, channels: Int = 8, seed: UInt64 = 7
-    ) -> any AutoregressiveImageModel<Double> {
-        var rng = Random(seed: seed)
-        let model: any AutoregressiveImageModel<Double>
-        switch self {
-        case .plain, .plainResidual:
-            model = PixelCNN(
-                height: height, width: width, levels: levels, channels: channels, maskedLayers: depth - 1, firstKernel: firstKernel,
-                residual: self == .plainResidual, using: &rng)
-        case .gated:
-            model = GatedPixelCNN(
-                height: height, width: width, levels: levels, channels: Swift.max(channels / 4, 2), layers: depth, firstKernel: firstKernel,
-                outputHidden: 4, using: &rng)
-        }
-        // Noise on every weight, the masked ones too: the convolution must apply its mask itself.
-        for p in model.parameters {
-            p.value = p.value * 1.5 + Tensor.uniform(p.shape, low: -0.3, high: 0.3, using: &rng)
-            if p.name == "bias" { p.value = p.value + (self == .gated ? 0.5 : 1.5) }
-        }
-        return model
-    }
-
-    /// The architecture's receptive field of pixel (row, column).
-    func field(_ model: any AutoregressiveImageModel<Double>, row: Int, column: Int) -> Set<Int> {
-        if let plain = model as? PixelCNN<Double> { return plain.receptiveField(row: row, column: column) }
-        return (model as! GatedPixelCNN<Double>).receptiveField(row: row, column: column)
-    }
-}
-
 @Suite("PixelCNN: masks, blind spot, gated stacks, samplers")
 struct PixelCNNTests {
-    static func randomPixels(count: Int, dimension: Int, levels: Int, seed: UInt64) -> [UInt8] {
-        var rng = Random(seed: seed)
-        return (0..<(count * dimension)).map { _ in UInt8(rng.index(below: levels)) }
-    }
-
-    /// Random inputs [M, D, E] (not valid codes: every input channel gets exercised).
-    static func randomInputs(_ model: any AutoregressiveImageModel<Double>, count: Int = 3, seed: UInt64 = 3) -> Tensor<Double> {
-        var rng = Random(seed: seed)
-        return Tensor.uniform([count, model.dimension, model.encodingSize], low: 0.1, high: 0.9, using: &rng)
-    }
-
     // MARK: The masks
 
     /// The lecture's 5x5 mask A: ones above and left of the centre, zeros from the centre on.
@@ -108,7 +58,7 @@ struct PixelCNNTests {
     func causalityAndBlindSpot(kind: PixelCNNKind, depth: Int) {
         let (height, width) = (6, 7)
         let model = kind.make(height: height, width: width, levels: 3, depth: depth)
-        let x = Self.randomInputs(model)
+        let x = Fixtures.randomInputs(model)
         let m = model.dependencyMatrix(at: x)
         #expect(m.rows == model.dimension && m.columns == model.dimension)
         #expect(m.nonCausalEntries.isEmpty, "\(kind) depth \(depth): \(m.nonCausalEntries.prefix(5))")
@@ -138,8 +88,8 @@ struct PixelCNNTests {
         let gated = PixelCNNKind.gated.make(height: 6, width: width, levels: 2, depth: 2)
         let (r, c) = (4, 3)
         let i = r * width + c
-        let seenPlain = plain.dependencyMatrix(at: Self.randomInputs(plain), outputs: [i]).dependencies(of: 0)
-        let seenGated = gated.dependencyMatrix(at: Self.randomInputs(gated), outputs: [i]).dependencies(of: 0)
+        let seenPlain = plain.dependencyMatrix(at: Fixtures.randomInputs(plain), outputs: [i]).dependencies(of: 0)
+        let seenGated = gated.dependencyMatrix(at: Fixtures.randomInputs(gated), outputs: [i]).dependencies(of: 0)
         #expect(!seenPlain.contains((r - 1) * width + c + 2) && seenPlain.contains((r - 2) * width + c + 2))
         #expect(seenGated.contains((r - 1) * width + c + 2) && seenGated.contains((r - 2) * width + c + 2))
         // The gated field is the full rectangle: rows r-2, r-1 over columns c-2...c+2, and (r, c-2), (r, c-1).
@@ -153,7 +103,7 @@ struct PixelCNNTests {
         let width = 12
         let model = PixelCNNKind.plain.make(height: 10, width: width, levels: 2, depth: 4, firstKernel: 7)
         let (r, c) = (9, 5)
-        let seen = model.dependencyMatrix(at: Self.randomInputs(model), outputs: [r * width + c]).dependencies(of: 0)
+        let seen = model.dependencyMatrix(at: Fixtures.randomInputs(model), outputs: [r * width + c]).dependencies(of: 0)
         #expect(seen == (model as! PixelCNN<Double>).receptiveField(row: r, column: c))
         #expect(!Self.holes(in: seen, row: r, column: c, width: width).isEmpty)
     }
@@ -205,21 +155,6 @@ struct PixelCNNTests {
         #expect(m[4, 4] != 0 && m[4, 8] != 0)
     }
 
-    /// The same function checks the PixelRNNs: the raster LSTM sees every earlier pixel, the Row
-    /// LSTM exactly its triangle.
-    @Test func dependencyMatrixOfThePixelRNNs() {
-        var rng = Random(seed: 4)
-        let raster = RasterLSTM<Double>(height: 3, width: 4, levels: 3, hiddenSize: 4, using: &rng)
-        let row = RowLSTM<Double>(height: 3, width: 4, levels: 3, features: 2, hiddenSize: 3, using: &rng)
-        for p in raster.parameters + row.parameters { p.value = p.value * 1.5 + Tensor.uniform(p.shape, low: -0.3, high: 0.3, using: &rng) }
-        row.hiddenLayer.bias.value = row.hiddenLayer.bias.value + 2
-        let x = Tensor<Double>.uniform([2, 12, raster.encodingSize], low: 0.1, high: 0.9, using: &rng)
-        let mr = raster.dependencyMatrix(at: x), mw = row.dependencyMatrix(at: x)
-        #expect(mr.nonCausalEntries.isEmpty && mr.unseenEarlierEntries == 0)
-        #expect(mw.nonCausalEntries.isEmpty)
-        for i in 0..<12 { #expect(mw.dependencies(of: i) == row.receptiveField(row: i / 4, column: i % 4)) }
-    }
-
     /// Multiply-adds per pixel count every weight the masks let through, once.
     @Test func multiplyAddsPerPixel() {
         var rng = Random(seed: 1)
@@ -246,7 +181,7 @@ struct PixelCNNTests {
     @Test(arguments: PixelCNNKind.allCases, [2, 3])
     func gradientCheckOfTheLoss(kind: PixelCNNKind, levels: Int) {
         let model = kind.make(height: 3, width: 4, levels: levels, depth: 2, channels: 3)
-        let pixels = Self.randomPixels(count: 2, dimension: 12, levels: levels, seed: 9)
+        let pixels = Fixtures.randomPixels(count: 2, dimension: 12, levels: levels, seed: 9)
         let result = GradientCheck.check(parameters: model.parameters) { model.logLikelihood(pixels) }
         #expect(result.maxRelativeError <= 1e-6, "\(kind): \(result)")
         #expect(result.elements == model.parameters.reduce(0) { $0 + $1.value.count })
@@ -301,7 +236,7 @@ struct PixelCNNTests {
             gated
             ? GatedPixelCNN<Float>(height: 5, width: 4, levels: 3, channels: 4, layers: 3, firstKernel: 5, using: &rng)
             : PixelCNN<Float>(height: 5, width: 4, levels: 3, channels: 6, maskedLayers: 2, firstKernel: 5, using: &rng)
-        let images = Self.randomPixels(count: 2, dimension: 20, levels: 3, seed: 8)
+        let images = Fixtures.randomPixels(count: 2, dimension: 20, levels: 3, seed: 8)
         var results: [PixelSamples] = []
         for sampler in PixelCNNSampler.allCases {
             if var m = model as? PixelCNN<Float> { m.sampler = sampler; model = m }
@@ -319,7 +254,7 @@ struct PixelCNNTests {
     @Test(arguments: PixelCNNKind.allCases)
     func sequentialStepsAreCounted(kind: PixelCNNKind) {
         let model = kind.make(height: 3, width: 5, levels: 3, depth: 2)
-        let images = Self.randomPixels(count: 4, dimension: 15, levels: 3, seed: 1)
+        let images = Fixtures.randomPixels(count: 4, dimension: 15, levels: 3, seed: 1)
         model.steps.reset()
         _ = model.logLikelihoods(images)
         #expect(model.steps.teacherForced == 1 && model.trainingSteps == 1 && model.steps.sampling == 0)

@@ -1,61 +1,11 @@
 import Foundation
 import Testing
+import ModelFixtures
 import Tensors
 @testable import Models
 
-/// The two PixelRNNs in small Double versions, for the checks that the chain rule is wired right.
-enum PixelRNNKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case raster, rowK3, rowK5
-
-    var testDescription: String { rawValue }
-
-    /// A model of `height` x `width` images with `levels` levels and random (not small) weights,
-    /// so that every connection that exists carries a clearly non-zero gradient.
-    func make(height: Int, width: Int, levels: Int, seed: UInt64 = 7) -> any PixelRNN<Double> {
-        var rng = Random(seed: seed)
-        let model: any PixelRNN<Double>
-        switch self {
-        case .raster: model = RasterLSTM(height: height, width: width, levels: levels, hiddenSize: 4, using: &rng)
-        case .rowK3:
-            model = RowLSTM(height: height, width: width, levels: levels, features: 2, hiddenSize: 3, using: &rng)
-        case .rowK5:
-            model = RowLSTM(
-                height: height, width: width, levels: levels, features: 2, hiddenSize: 3, inputKernel: 5, using: &rng)
-        }
-        // Scale the weights up (LSTM defaults are U(-1/sqrt(h), 1/sqrt(h))) and give the biases
-        // random values, so no unit sits exactly at zero.
-        for p in model.parameters {
-            p.value = p.value * 1.5 + Tensor.uniform(p.shape, low: -0.3, high: 0.3, using: &rng)
-        }
-        // A ReLU unit that is off everywhere would cut a connection that exists; positive biases
-        // in the Row LSTM's 1x1 ReLU layer keep its few units on.
-        if let row = model as? RowLSTM<Double> { row.hiddenLayer.bias.value = row.hiddenLayer.bias.value + 2 }
-        return model
-    }
-}
-
 @Suite("PixelRNN: raster LSTM and Row LSTM")
 struct PixelRNNTests {
-    /// Seeded images of levels 0..<levels, N x D.
-    static func randomPixels(count: Int, dimension: Int, levels: Int, seed: UInt64) -> [UInt8] {
-        var rng = Random(seed: seed)
-        return (0..<(count * dimension)).map { _ in UInt8(rng.index(below: levels)) }
-    }
-
-    /// d(logits of pixel i of image 0, reduced with seeded random weights) / d(inputs), summed in
-    /// absolute value over each pixel's input vector: [N * D].
-    static func inputGradient(_ model: any PixelRNN<Double>, _ x: Tensor<Double>, pixel i: Int) -> [Double] {
-        let k = model.outputsPerPixel
-        var rng = Random(seed: UInt64(100 + i))
-        let weights = Tensor<Double>.normal([k], using: &rng)
-        let g = valueAndGradient(at: [x]) { t in
-            let a = model.logits(t[0]).reshaped([x.shape[0], model.dimension * k])
-            return (a.slice(0..<1, alongAxis: 0).slice((i * k)..<((i + 1) * k), alongAxis: 1) * weights).sum()
-        }.gradients[0]
-        let e = x.shape[2]
-        return (0..<(g.count / e)).map { p in (0..<e).reduce(0) { $0 + Swift.abs(g.scalars[p * e + $1]) } }
-    }
-
     /// Causality by autodiff: the logits of pixel i do not depend on pixels j >= i at all (the
     /// gradient is exactly zero, not small), nor on any other image of the batch. And the
     /// dependencies that should exist do: every earlier pixel for the raster LSTM, exactly the
@@ -64,23 +14,20 @@ struct PixelRNNTests {
     func logitsOfPixelIDependOnlyOnEarlierPixels(kind: PixelRNNKind, levels: Int) {
         let (height, width) = (4, 5)
         let model = kind.make(height: height, width: width, levels: levels)
-        var rng = Random(seed: 3)
-        // Inputs need not be valid codes for this: any values, so every input channel is exercised.
-        let x = Tensor<Double>.uniform([2, height * width, model.encodingSize], low: 0.1, high: 0.9, using: &rng)
-        for i in 0..<(height * width) {
-            let g = Self.inputGradient(model, x, pixel: i)
-            let own = Array(g[0..<model.dimension])
-            let other = Array(g[model.dimension...])
-            #expect(other.allSatisfy { $0 == 0 }, "pixel \(i) of image 0 depends on image 1")
-            let future = (i..<model.dimension).filter { own[$0] != 0 }
-            #expect(future.isEmpty, "\(kind): logits of pixel \(i) depend on pixels \(future)")
-            let seen = Set((0..<i).filter { own[$0] != 0 })
-            if let row = model as? RowLSTM<Double> {
-                #expect(seen == row.receptiveField(row: i / width, column: i % width), "\(kind): pixel \(i) sees \(seen.sorted())")
-            } else {
-                #expect(seen == Set(0..<i), "raster LSTM: pixel \(i) sees only \(seen.sorted())")
-            }
+        let x = Fixtures.randomInputs(model, count: 2)
+        let m = model.dependencyMatrix(at: x)
+        #expect(m.nonCausalEntries.isEmpty, "\(kind): \(m.nonCausalEntries.prefix(5))")
+        for i in 0..<model.dimension {
+            let field = kind.field(model, row: i / width, column: i % width)
+            #expect(m.dependencies(of: i) == field, "\(kind): pixel \(i) sees \(m.dependencies(of: i).sorted())")
         }
+        // Image 1 does not reach image 0: the batch rows of the recurrence stay apart.
+        let (d, e) = (model.dimension, model.encodingSize)
+        let k = model.outputsPerPixel
+        let crossed = DependencyMatrix.of(
+            { t in model.logits(t.reshaped([2 * t.shape[0], d, e])).reshaped([t.shape[0], 2 * d, k]) },
+            at: x.reshaped([1, 2 * d, e]), outputs: [d / 2, d - 1])
+        #expect((0..<2).allSatisfy { i in (d..<(2 * d)).allSatisfy { crossed[i, $0] == 0 } })
     }
 
     /// The Row LSTM's field is a triangle with blind spots: for the last pixel of a row with the
@@ -129,7 +76,7 @@ struct PixelRNNTests {
     @Test(arguments: PixelRNNKind.allCases)
     func sequentialStepsAreCounted(kind: PixelRNNKind) {
         let model = kind.make(height: 3, width: 5, levels: 3)
-        let images = Self.randomPixels(count: 4, dimension: 15, levels: 3, seed: 1)
+        let images = Fixtures.randomPixels(count: 4, dimension: 15, levels: 3, seed: 1)
         model.steps.reset()
         _ = model.logLikelihoods(images)
         #expect(model.steps.teacherForced == model.trainingSteps && model.steps.sampling == 0)
@@ -144,7 +91,7 @@ struct PixelRNNTests {
     @Test(arguments: PixelRNNKind.allCases)
     func completionsKeepTheGivenPixels(kind: PixelRNNKind) {
         let model = kind.make(height: 4, width: 3, levels: 3)
-        let images = Self.randomPixels(count: 2, dimension: 12, levels: 3, seed: 5)
+        let images = Fixtures.randomPixels(count: 2, dimension: 12, levels: 3, seed: 5)
         var rng = Random(seed: 2)
         let done = model.completions(of: images, keeping: 6, samplesPerImage: 3, using: &rng)
         #expect(done.count == 6)
@@ -164,7 +111,7 @@ struct PixelRNNTests {
     @Test(arguments: PixelRNNKind.allCases, [2, 3])
     func gradientCheckOfTheLoss(kind: PixelRNNKind, levels: Int) {
         let model = kind.make(height: 3, width: 3, levels: levels)
-        let pixels = Self.randomPixels(count: 2, dimension: 9, levels: levels, seed: 9)
+        let pixels = Fixtures.randomPixels(count: 2, dimension: 9, levels: levels, seed: 9)
         let result = GradientCheck.check(parameters: model.parameters) { model.logLikelihood(pixels) }
         #expect(result.maxRelativeError <= 1e-6, "\(kind): \(result)")
         #expect(result.elements == model.parameters.reduce(0) { $0 + $1.value.count })
@@ -185,7 +132,7 @@ struct PixelRNNTests {
     @Test(arguments: [2, 5])
     func predictedDistributionsMultiplyToTheLikelihood(levels: Int) {
         let model = PixelRNNKind.rowK3.make(height: 2, width: 3, levels: levels)
-        let images = Self.randomPixels(count: 3, dimension: 6, levels: levels, seed: 4)
+        let images = Fixtures.randomPixels(count: 3, dimension: 6, levels: levels, seed: 4)
         var sum = [Double](repeating: 0, count: 3)
         for i in 0..<6 {
             let p = model.predictedDistribution(ofPixel: i, in: images)
