@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "ch2-pixelrnn", targets: ["ch2-pixelrnn"]),
         .executable(name: "bench", targets: ["Bench"]),
         .executable(name: "ch1-pixel-likelihood", targets: ["ch1-pixel-likelihood"]),
+        .executable(name: "ch4-vae", targets: ["ch4-vae"]),
         .executable(name: "ch5-gan", targets: ["ch5-gan"]),
     ],
     dependencies: [
@@ -25,8 +26,9 @@ let package = Package(
         // Loaders for Data/ (found next to the sources, see DataDirectory.swift), splits, batches,
         // and synthetic data with known density.
         .target(name: "Datasets", dependencies: ["Tensors"]),
-        // The models of the lecture, shared by chapters, tests and benchmarks.
-        .target(name: "Models", dependencies: ["Tensors"]),
+        // The models of the lecture, shared by chapters, tests and benchmarks (the linear-Gaussian
+        // VAE is built on the synthetic model of Datasets).
+        .target(name: "Models", dependencies: ["Tensors", "Datasets"]),
         // libpng, seen from Swift through a module map (only its simplified png_image API is used).
         .systemLibrary(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
@@ -47,6 +49,7 @@ let package = Package(
                 "ch2-pixelrnn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "ch1-pixel-likelihood",
+                "ch4-vae",
                 "ch5-gan",
             ],
             path: "Chapters/Workbook"),
@@ -62,6 +65,10 @@ let package = Package(
         .executableTarget(
             name: "ch1-pixel-likelihood", dependencies: ["Workbook", "Models", "Datasets", "Plot", "Tensors"],
             path: "Chapters/01-PixelLikelihood"),
+        // Chapter 4: the VAE, the ELBO decomposition checked exactly, the reparameterization trick.
+        .executableTarget(
+            name: "ch4-vae", dependencies: ["Workbook", "Models", "Datasets", "Plot", "Tensors"],
+            path: "Chapters/04-VAE"),
         // Chapter 5: GANs, the optimal discriminator and the Jensen-Shannon identity.
         .executableTarget(
             name: "ch5-gan",
@@ -74,7 +81,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "Datasets"]),
     ],
     swiftLanguageModes: [.v5]
 )
