@@ -13,6 +13,7 @@ public enum Chapters {
     public static let all: [Entry] = [
         Entry(number: 1, executable: "ch1-pixel-likelihood", title: "Pixel-level likelihood"),
         Entry(number: 2, executable: "ch2-pixelrnn", title: "PixelRNN"),
+        Entry(number: 4, executable: "ch4-vae", title: "Variational autoencoders"),
         Entry(number: 5, executable: "ch5-gan", title: "Generative adversarial networks"),
     ]
 }
