@@ -402,14 +402,7 @@ Chapter.run(number: 4, title: "Variational autoencoders") { chapter in
     let perDigit = sizes.quadratureImagesPerDigit
     let quadratureRows = (0..<10).flatMap { digit in testSet.labels.indices.filter { testSet.labels[$0] == digit }.prefix(perDigit) }
     let (quadratures, quadratureSeconds) = timed {
-        quadratureRows.map { row in
-            let image = test.slice(row..<(row + 1), alongAxis: 0)
-            let (mean, logVariance) = withoutGradient { vae2.encode(image) }
-            return LatentQuadrature.fitted(
-                qMean: mean.scalars.map(Double.init), qStd: logVariance.scalars.map { Foundation.exp(0.5 * Double($0)) }, count: 49,
-                maxCount: 97, tolerance: 2e-3
-            ) { vae2.densities(of: image, on: $0) }
-        }
+        quadratureRows.map { row in vae2.quadrature(of: test.slice(row..<(row + 1), alongAxis: 0), count: 49, maxCount: 97, tolerance: 2e-3) }
     }
     let m = Double(quadratureRows.count)
     func meanOver(_ f: (Int, LatentQuadratureResult) -> Double) -> Double {
