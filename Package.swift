@@ -37,6 +37,7 @@ let package = Package(
         .executable(name: "ch3-pixelcnn", targets: ["ch3-pixelcnn"]),
         .executable(name: "bench", targets: ["Bench"]),
         .executable(name: "ch1-pixel-likelihood", targets: ["ch1-pixel-likelihood"]),
+        .executable(name: "ch4-vae", targets: ["ch4-vae"]),
         .executable(name: "ch5-gan", targets: ["ch5-gan"]),
     ],
     dependencies: [
@@ -48,8 +49,9 @@ let package = Package(
         // Loaders for Data/ (found next to the sources, see DataDirectory.swift), splits, batches,
         // and synthetic data with known density.
         .target(name: "Datasets", dependencies: ["Tensors"]),
-        // The models of the lecture, shared by chapters, tests and benchmarks.
-        .target(name: "Models", dependencies: ["Tensors"]),
+        // The models of the lecture, shared by chapters, tests and benchmarks (the linear-Gaussian
+        // VAE is built on the synthetic model of Datasets).
+        .target(name: "Models", dependencies: ["Tensors", "Datasets"]),
         // libpng, seen from Swift through a module map (only its simplified png_image API is used).
         .systemLibrary(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
@@ -71,6 +73,7 @@ let package = Package(
                 "ch3-pixelcnn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "ch1-pixel-likelihood",
+                "ch4-vae",
                 "ch5-gan",
             ],
             path: "Chapters/Workbook"),
@@ -92,6 +95,10 @@ let package = Package(
         .executableTarget(
             name: "ch1-pixel-likelihood", dependencies: ["Workbook", "Models", "Datasets", "Plot", "Tensors"],
             path: "Chapters/01-PixelLikelihood"),
+        // Chapter 4: the VAE, the ELBO decomposition checked exactly, the reparameterization trick.
+        .executableTarget(
+            name: "ch4-vae", dependencies: ["Workbook", "Models", "Datasets", "Plot", "Tensors"],
+            path: "Chapters/04-VAE"),
         // Chapter 5: GANs, the optimal discriminator and the Jensen-Shannon identity.
         .executableTarget(
             name: "ch5-gan",
@@ -106,7 +113,7 @@ let package = Package(
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook"]),
         // Small models and data shared by the two test targets below.
         .target(name: "ModelFixtures", dependencies: ["Models", "Tensors"], path: "Tests/Fixtures"),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "ModelFixtures", "Tensors"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "ModelFixtures", "Tensors", "Datasets"]),
         // The lecture's three review questions, one suite each, answered by assertions.
         .testTarget(name: "ReviewQuestionsTests", dependencies: ["Models", "ModelFixtures", "Datasets", "Tensors"]),
     ],

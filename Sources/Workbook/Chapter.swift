@@ -14,6 +14,7 @@ public enum Chapters {
         Entry(number: 1, executable: "ch1-pixel-likelihood", title: "Pixel-level likelihood"),
         Entry(number: 2, executable: "ch2-pixelrnn", title: "PixelRNN"),
         Entry(number: 3, executable: "ch3-pixelcnn", title: "PixelCNN"),
+        Entry(number: 4, executable: "ch4-vae", title: "Variational autoencoders"),
         Entry(number: 5, executable: "ch5-gan", title: "Generative adversarial networks"),
     ]
 }
