@@ -92,3 +92,24 @@ public enum Fixtures {
         return Tensor.uniform([count, model.dimension, model.encodingSize], low: 0.1, high: 0.9, using: &rng)
     }
 }
+
+extension Fixtures {
+    /// A tiny VAE in Double with weights drawn from a seed: D pixels, one hidden layer, K latents,
+    /// with larger weights than the default and non-zero biases, so that every unit does something.
+    public static func tinyVAE(
+        dataSize: Int = 5, hidden: Int = 4, latent: Int = 2, activation: Activation = .tanh, seed: UInt64 = 3
+    ) -> VAE<Double> {
+        var rng = Random(seed: seed)
+        let vae = VAE<Double>(
+            dataSize: dataSize, hiddenSizes: [hidden], latentSize: latent, encoderActivation: activation,
+            decoderActivation: activation, using: &rng)
+        for p in vae.parameters { p.value = p.value * 2 + Tensor.uniform(p.shape, low: -0.5, high: 0.5, using: &rng) }
+        return vae
+    }
+
+    /// Seeded binary images, N x D.
+    public static func binaryImages(count: Int, dataSize: Int, seed: UInt64) -> Tensor<Double> {
+        var rng = Random(seed: seed)
+        return .bernoulli([count, dataSize], p: 0.5, using: &rng)
+    }
+}
