@@ -53,6 +53,26 @@ struct KernelTests {
         }
     }
 
+    /// A B packed once and used for several products gives the same bits as packing it each time.
+    @Test(arguments: [false, true])
+    func preparedOperandGivesTheSameBits(transB: Bool) {
+        for (m, n, k) in Self.shapes {
+            let (a, b, c0) = Self.gemmOperands(m, n, k)
+            let s = GEMMShape(transA: false, transB: transB, m: m, n: n, k: k, accumulate: true)
+            let plain = Self.run(s, a, b, c0)
+            for threads in [1, 2] {
+                var out = c0
+                a.withUnsafeBufferPointer { a in
+                    b.withUnsafeBufferPointer { b in
+                        let prepared = PreparedOperand(b.baseAddress!, transposed: transB, k: k, n: n)
+                        out.withUnsafeMutableBufferPointer { gemm(s, a.baseAddress!, prepared: prepared, $0.baseAddress!, threads: threads) }
+                    }
+                }
+                #expect(out == plain, "\(m)x\(n)x\(k), transB \(transB), \(threads) threads")
+            }
+        }
+    }
+
     /// The Double path (used by gradient checks) against the same reference.
     @Test func doubleGemmMatchesNaive() {
         for (m, n, k) in Self.shapes.prefix(8) {

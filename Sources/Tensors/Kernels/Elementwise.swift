@@ -95,7 +95,16 @@ func unaryFloat(_ op: UnaryKernel<Float>, _ n: Int, _ x: UnsafePointer<Float>, _
     }
 }
 
-enum BinaryKernel { case add, subtract, multiply, divide, maximum, minimum }
+enum BinaryKernel {
+    case add, subtract, multiply, divide, maximum, minimum
+    // The backward rules of the activations, fused: one pass over (g, a) instead of three or four.
+    /// g (1 - a^2), with a = tanh(x): the gradient g passed back through tanh.
+    case tanhGradient
+    /// g a (1 - a), with a = sigmoid(x): through sigmoid.
+    case sigmoidGradient
+    /// g where a > 0, slope g elsewhere, with a = x: through relu (slope 0) and leakyRelu.
+    case reluGradient(slope: Double)
+}
 
 /// The shape two operands broadcast to under numpy's rules: align shapes at the right; along each
 /// axis the sizes must be equal or one of them 1 (or missing).
@@ -127,6 +136,9 @@ func apply<S: TensorScalar>(_ op: BinaryKernel, _ a: S, _ b: S) -> S {
     case .divide: return a / b
     case .maximum: return Swift.max(a, b)
     case .minimum: return Swift.min(a, b)
+    case .tanhGradient: return a * (1 - b * b)
+    case .sigmoidGradient: return a * b * (1 - b)
+    case .reluGradient(let slope): return b > 0 ? a : S(slope) * a
     }
 }
 
@@ -233,5 +245,10 @@ func binaryFloat(
     case .divide: run { $0 / $1 }
     case .maximum: run { $0.replacing(with: $1, where: $1 .> $0) }
     case .minimum: run { $0.replacing(with: $1, where: $1 .< $0) }
+    case .tanhGradient: run { $0 * (1 - $1 * $1) }
+    case .sigmoidGradient: run { $0 * $1 * (1 - $1) }
+    case .reluGradient(let slope):
+        let s = Float(slope)
+        run { ($0 * s).replacing(with: $0, where: $1 .> Float8()) }
     }
 }

@@ -35,6 +35,37 @@ func gemm<S: TensorScalar>(
     }
 }
 
+/// op(B) prepared once for several products C = op(A) . op(B) that share it: packed into the
+/// SGEMM kernel's panels for Float, used as it is for Double. The caller keeps B alive and
+/// unchanged while the preparation is in use.
+final class PreparedOperand<S: TensorScalar> {
+    let transposed: Bool, k: Int, n: Int
+    let base: UnsafePointer<S>
+    let panels: SGEMMPanels?
+
+    init(_ b: UnsafePointer<S>, transposed: Bool, k: Int, n: Int) {
+        (self.base, self.transposed, self.k, self.n) = (b, transposed, k, n)
+        panels =
+            S.self == Float.self
+            ? SGEMMPanels(MatrixOperand(base: floats(b), transposed: transposed, stride: transposed ? k : n), k: k, n: n) : nil
+    }
+}
+
+/// C = op(A) . op(B) [+ C] with op(B) prepared: the same numbers as `gemm` with B itself.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func gemm<S: TensorScalar>(
+    _ s: GEMMShape, _ a: UnsafePointer<S>, prepared b: PreparedOperand<S>, _ c: UnsafeMutablePointer<S>,
+    threads: Int = Parallelism.threadCount
+) {
+    precondition(s.transB == b.transposed && s.k == b.k && s.n == b.n, "the prepared operand does not fit the product")
+    if let panels = b.panels {
+        sgemm(s, floats(a), panels: panels, floats(c), threads: threads)
+    } else {
+        gemm(s, a, b.base, c, threads: threads)
+    }
+}
+
 // C[i, :] += sum_p A[i, p] * B[p, :], four rows of C at a time so each row of B loaded from
 // memory is used four times; the innermost loop over j is contiguous and vectorises.
 @_specialize(where S == Float)

@@ -188,6 +188,8 @@ func lstmSequenceForward<S: TensorScalar>(
         // All input projections at once: G = rows of b, then += X . Wx.
         for r in 0..<(t * rows) { (g + r * w).update(from: b, count: w) }
         if z.input > 0 { gemm(GEMMShape(m: t * rows, n: w, k: z.input, accumulate: true), x, wx, g) }
+        // The hidden weight is the B of every step's product: packed once.
+        let whPanels = PreparedOperand(wh, transposed: false, k: h, n: w)
         out.tanhC.withUnsafeMutableBufferPointer { tp in
             out.cells.withUnsafeMutableBufferPointer { cp in
                 out.hiddens.withUnsafeMutableBufferPointer { hp in
@@ -197,7 +199,7 @@ func lstmSequenceForward<S: TensorScalar>(
                                 let a = g + s * rows * w
                                 let cPrev = s == 0 ? zp.baseAddress! : UnsafePointer(cp.baseAddress! + (s - 1) * rows * h)
                                 if s > 0 {
-                                    gemm(GEMMShape(m: rows, n: w, k: h, accumulate: true), hp.baseAddress! + (s - 1) * rows * h, wh, a)
+                                    gemm(GEMMShape(m: rows, n: w, k: h, accumulate: true), hp.baseAddress! + (s - 1) * rows * h, prepared: whPanels, a)
                                 }
                                 let tanh = tp.baseAddress! + s * rows * h
                                 lstmPointwise(z) { r0, part in
@@ -232,6 +234,8 @@ func lstmSequenceBackward<S: TensorScalar>(
     var dcPrev: [S] = filledArray(0, count: rows * h)
     var dhPrev: [S] = filledArray(0, count: rows * h)
     let zeros: [S] = filledArray(0, count: rows * h)
+    // Wh^T is the B of every step's dh_{t-1} = da_t . Wh^T: packed once.
+    let whT = PreparedOperand(wh, transposed: true, k: w, n: h)
     da.withUnsafeMutableBufferPointer { dap in
         dOut.withUnsafeMutableBufferPointer { dop in
             dcPrev.withUnsafeMutableBufferPointer { dcp in
@@ -257,7 +261,7 @@ func lstmSequenceBackward<S: TensorScalar>(
                                                 part, dop.baseAddress! + r0 * 2 * h, a + r0 * w, tanh + r0 * h, cPrev + r0 * h, d + r0 * w,
                                                 dcp.baseAddress! + r0 * h)
                                         }
-                                        if s > 0 { gemm(GEMMShape(transB: true, m: rows, n: h, k: w), UnsafePointer(d), wh, dhp.baseAddress!) }
+                                        if s > 0 { gemm(GEMMShape(transB: true, m: rows, n: h, k: w), UnsafePointer(d), prepared: whT, dhp.baseAddress!) }
                                     }
                                 }
                             }

@@ -252,15 +252,16 @@ private func packB(
     }
 }
 
-// The block rows x columns of C, through all of k.
+// The block rows x columns of C, through all of k. B is packed here, or read from `panels` where
+// it was packed once for several products.
 private func sgemmBlock(
-    _ k: Int, _ a: MatrixOperand, _ b: MatrixOperand, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+    _ k: Int, _ a: MatrixOperand, _ b: MatrixOperand?, panels: SGEMMPanels?, _ c: UnsafeMutablePointer<Float>, ldc: Int,
     accumulate: Bool, rows: Range<Int>, columns: Range<Int>
 ) {
     typealias B = SGEMMBlocking
     let mcMax = min(B.mc, rows.count), kcMax = min(B.kc, k), ncMax = min(B.nc, columns.count)
     let packedA = UnsafeMutablePointer<Float>.allocate(capacity: (mcMax + B.mr) * kcMax * B.copies)
-    let packedB = UnsafeMutablePointer<Float>.allocate(capacity: kcMax * (ncMax + B.nr))
+    let packedB = UnsafeMutablePointer<Float>.allocate(capacity: b == nil ? 0 : kcMax * (ncMax + B.nr))
     let edge = UnsafeMutablePointer<Float>.allocate(capacity: B.mr * B.nr)
     defer {
         packedA.deallocate()
@@ -273,13 +274,13 @@ private func sgemmBlock(
             let kc = min(B.kc, k - pc)
             // The first slice of k overwrites C unless asked to accumulate; later ones add.
             let add = accumulate || pc > 0
-            packB(b, depth: pc, kc, columns: jc, nc, into: packedB)
+            if let b { packB(b, depth: pc, kc, columns: jc, nc, into: packedB) }
             for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: B.mc) {
                 let mc = min(B.mc, rows.upperBound - ic)
                 packA(a, rows: ic, mc, depth: pc, kc, into: packedA)
                 for jr in stride(from: 0, to: nc, by: B.nr) {
                     let nr = min(B.nr, nc - jr)
-                    let panelB = packedB + jr * kc
+                    let panelB = panels?.panel(depth: pc, column: jc + jr) ?? UnsafePointer(packedB + jr * kc)
                     for ir in stride(from: 0, to: mc, by: B.mr) {
                         let mr = min(B.mr, mc - ir)
                         let panelA = packedA + ir * kc * B.copies
@@ -316,10 +317,54 @@ private func sgemmBlock(
     }
 }
 
+/// op(B) (k, n) packed once into the micro-kernel's panels, for products that share B (an LSTM's
+/// hidden weight, at every step of a sequence). The panel of k-slice `pc` and columns j..<j + NR
+/// (j a multiple of NR) is at `panel(depth: pc, column: j)`: the layout `packB` writes for any
+/// block of whole tiles, so a product reads exactly the numbers it would have packed itself.
+final class SGEMMPanels {
+    let k: Int, n: Int
+    private let storage: UnsafeMutablePointer<Float>
+    private let columnTiles: Int
+
+    init(_ b: MatrixOperand, k: Int, n: Int) {
+        typealias B = SGEMMBlocking
+        (self.k, self.n) = (k, n)
+        columnTiles = (n + B.nr - 1) / B.nr
+        storage = .allocate(capacity: k * columnTiles * B.nr)
+        for pc in stride(from: 0, to: k, by: B.kc) {
+            packB(b, depth: pc, min(B.kc, k - pc), columns: 0, n, into: storage + pc * columnTiles * B.nr)
+        }
+    }
+
+    deinit { storage.deallocate() }
+
+    @inline(__always) func panel(depth pc: Int, column j: Int) -> UnsafePointer<Float> {
+        UnsafePointer(storage + pc * columnTiles * SGEMMBlocking.nr + j * min(SGEMMBlocking.kc, k - pc))
+    }
+}
+
 /// C = op(A) . op(B) [+ C] in Float on `threads` threads (see the top of this file).
 func sgemm(
     _ s: GEMMShape, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
     threads: Int = Parallelism.threadCount
+) {
+    let opB = MatrixOperand(base: b, transposed: s.transB, stride: s.transB ? s.k : s.n)
+    sgemm(s, a, opB, panels: nil, c, threads: threads)
+}
+
+/// The same with op(B) already packed (`SGEMMPanels` of the same k and n): the same numbers,
+/// bit for bit, without packing B again.
+func sgemm(
+    _ s: GEMMShape, _ a: UnsafePointer<Float>, panels: SGEMMPanels, _ c: UnsafeMutablePointer<Float>,
+    threads: Int = Parallelism.threadCount
+) {
+    precondition(panels.k == s.k && panels.n == s.n, "packed B is \(panels.k)x\(panels.n), the product needs \(s.k)x\(s.n)")
+    sgemm(s, a, nil, panels: panels, c, threads: threads)
+}
+
+private func sgemm(
+    _ s: GEMMShape, _ a: UnsafePointer<Float>, _ opB: MatrixOperand?, panels: SGEMMPanels?, _ c: UnsafeMutablePointer<Float>,
+    threads: Int
 ) {
     typealias B = SGEMMBlocking
     let (m, n, k) = (s.m, s.n, s.k)
@@ -329,7 +374,6 @@ func sgemm(
         return
     }
     let opA = MatrixOperand(base: a, transposed: s.transA, stride: s.transA ? m : k)
-    let opB = MatrixOperand(base: b, transposed: s.transB, stride: s.transB ? k : n)
     let rowTiles = (m + B.mr - 1) / B.mr, columnTiles = (n + B.nr - 1) / B.nr
     // Split rows when there are enough of them: each thread then packs only its own rows of A
     // (the larger packed operand); otherwise split columns.
@@ -340,10 +384,10 @@ func sgemm(
         let range = share(t, of: parts, tiles)
         if splitRows {
             let rows = (range.lowerBound * B.mr)..<min(range.upperBound * B.mr, m)
-            sgemmBlock(k, opA, opB, c, ldc: n, accumulate: s.accumulate, rows: rows, columns: 0..<n)
+            sgemmBlock(k, opA, opB, panels: panels, c, ldc: n, accumulate: s.accumulate, rows: rows, columns: 0..<n)
         } else {
             let columns = (range.lowerBound * B.nr)..<min(range.upperBound * B.nr, n)
-            sgemmBlock(k, opA, opB, c, ldc: n, accumulate: s.accumulate, rows: 0..<m, columns: columns)
+            sgemmBlock(k, opA, opB, panels: panels, c, ldc: n, accumulate: s.accumulate, rows: 0..<m, columns: columns)
         }
     }
 }

@@ -103,25 +103,29 @@ extension Tensor {
 
     public func tanh() -> Tensor {
         let y = mapped(.tanh)
-        return Tensor.differentiable(op: "tanh", output: y, inputs: [self]) { g in [g * (1 - y.squared())] }
+        // d tanh(x) / dx = 1 - tanh(x)^2: g (1 - y^2), one fused pass.
+        return Tensor.differentiable(op: "tanh", output: y, inputs: [self]) { g in [Tensor.combine(.tanhGradient, g, y)] }
     }
 
     /// 1 / (1 + e^-x), computed without overflow for large |x|.
     public func sigmoid() -> Tensor {
         let y = mapped(.sigmoid)
-        return Tensor.differentiable(op: "sigmoid", output: y, inputs: [self]) { g in [g * y * (1 - y)] }
+        // d sigmoid(x) / dx = sigmoid(x) (1 - sigmoid(x)): g y (1 - y), one fused pass.
+        return Tensor.differentiable(op: "sigmoid", output: y, inputs: [self]) { g in [Tensor.combine(.sigmoidGradient, g, y)] }
     }
 
     public func relu() -> Tensor {
         let x = self
-        return Tensor.differentiable(op: "relu", output: mapped(.relu), inputs: [x]) { g in [g * x.mapped(.step)] }
+        // The gradient passes where x > 0 and stops elsewhere.
+        return Tensor.differentiable(op: "relu", output: mapped(.relu), inputs: [x]) { g in [Tensor.combine(.reluGradient(slope: 0), g, x)] }
     }
 
     /// x for x > 0, slope * x otherwise.
     public func leakyRelu(slope: Scalar = 0.2) -> Tensor {
         let x = self
+        // The gradient passes where x > 0 and is scaled by the slope elsewhere.
         return Tensor.differentiable(op: "leakyRelu", output: mapped(.leakyRelu(slope)), inputs: [x]) { g in
-            [g * x.mapped(.step).mapped(.mulScalar(1 - slope)).mapped(.addScalar(slope))]
+            [Tensor.combine(.reluGradient(slope: Double(slope)), g, x)]
         }
     }
 
