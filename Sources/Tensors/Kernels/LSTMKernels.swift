@@ -198,17 +198,21 @@ func lstmSequenceForward<S: TensorScalar>(
                             for s in 0..<t {
                                 let a = g + s * rows * w
                                 let cPrev = s == 0 ? zp.baseAddress! : UnsafePointer(cp.baseAddress! + (s - 1) * rows * h)
-                                if s > 0 {
-                                    gemm(GEMMShape(m: rows, n: w, k: h, accumulate: true), hp.baseAddress! + (s - 1) * rows * h, prepared: whPanels, a)
-                                }
                                 let tanh = tp.baseAddress! + s * rows * h
+                                // Each thread takes whole rows of the batch through the step: its
+                                // rows of h_{t-1} . Wh, then their gates (one parallel region a step).
                                 lstmPointwise(z) { r0, part in
+                                    if s > 0 {
+                                        gemm(
+                                            GEMMShape(m: part.batch, n: w, k: h, accumulate: true), hp.baseAddress! + ((s - 1) * rows + r0) * h,
+                                            prepared: whPanels, a + r0 * w, threads: 1)
+                                    }
                                     lstmPointwiseForward(part, a + r0 * w, cPrev + r0 * h, sp.baseAddress! + r0 * 2 * h, tanh + r0 * h)
-                                }
-                                // [h_t | c_t] per row, split into the two sequences.
-                                for r in 0..<rows {
-                                    (hp.baseAddress! + (s * rows + r) * h).update(from: sp.baseAddress! + r * 2 * h, count: h)
-                                    (cp.baseAddress! + (s * rows + r) * h).update(from: sp.baseAddress! + r * 2 * h + h, count: h)
+                                    // [h_t | c_t] per row, split into the two sequences.
+                                    for r in r0..<(r0 + part.batch) {
+                                        (hp.baseAddress! + (s * rows + r) * h).update(from: sp.baseAddress! + r * 2 * h, count: h)
+                                        (cp.baseAddress! + (s * rows + r) * h).update(from: sp.baseAddress! + r * 2 * h + h, count: h)
+                                    }
                                 }
                             }
                         }
@@ -245,23 +249,28 @@ func lstmSequenceBackward<S: TensorScalar>(
                             saved.cells.withUnsafeBufferPointer { cp in
                                 zeros.withUnsafeBufferPointer { zp in
                                     for s in stride(from: t - 1, through: 0, by: -1) {
-                                        for r in 0..<rows {
-                                            let o = dop.baseAddress! + r * 2 * h
-                                            let dh = dHidden + (s * rows + r) * h
-                                            // dh_t = dH_t + (the recurrence's dh_t); dc_t from step t + 1.
-                                            for j in 0..<h {
-                                                o[j] = dh[j] + (s == t - 1 ? 0 : dhp[r * h + j])
-                                                o[h + j] = s == t - 1 ? 0 : dcp[r * h + j]
-                                            }
-                                        }
                                         let cPrev = s == 0 ? zp.baseAddress! : cp.baseAddress! + (s - 1) * rows * h
                                         let (a, tanh, d) = (gp.baseAddress! + s * rows * w, tp.baseAddress! + s * rows * h, dap.baseAddress! + s * rows * w)
+                                        // Whole rows of the batch per thread, as in the forward pass.
                                         lstmPointwise(z) { r0, part in
+                                            for r in r0..<(r0 + part.batch) {
+                                                let o = dop.baseAddress! + r * 2 * h
+                                                let dh = dHidden + (s * rows + r) * h
+                                                // dh_t = dH_t + (the recurrence's dh_t); dc_t from step t + 1.
+                                                for j in 0..<h {
+                                                    o[j] = dh[j] + (s == t - 1 ? 0 : dhp[r * h + j])
+                                                    o[h + j] = s == t - 1 ? 0 : dcp[r * h + j]
+                                                }
+                                            }
                                             lstmPointwiseBackward(
                                                 part, dop.baseAddress! + r0 * 2 * h, a + r0 * w, tanh + r0 * h, cPrev + r0 * h, d + r0 * w,
                                                 dcp.baseAddress! + r0 * h)
+                                            if s > 0 {
+                                                gemm(
+                                                    GEMMShape(transB: true, m: part.batch, n: h, k: w), UnsafePointer(d + r0 * w), prepared: whT,
+                                                    dhp.baseAddress! + r0 * h, threads: 1)
+                                            }
                                         }
-                                        if s > 0 { gemm(GEMMShape(transB: true, m: rows, n: h, k: w), UnsafePointer(d), prepared: whT, dhp.baseAddress!) }
                                     }
                                 }
                             }
