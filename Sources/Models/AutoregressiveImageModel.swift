@@ -74,6 +74,14 @@ extension AutoregressiveImageModel {
     /// code), [v / (K - 1), one-hot(v)] otherwise.
     public func encoded(_ pixels: [UInt8]) -> [Scalar] { ImageSampling.encode(pixels, levels: levels, oneHot: oneHotInputs) }
 
+    /// The number of images in `pixels` (N x D levels), after checking that they are whole images
+    /// and that `given` (the pixels a completion keeps) is between 0 and D: what every sampler checks first.
+    func imageCount(_ pixels: [UInt8], keeping given: Int) -> Int {
+        precondition(pixels.count % dimension == 0, "\(pixels.count) levels is not a whole number of \(height)x\(width) images")
+        precondition((0...dimension).contains(given), "can keep 0...\(dimension) pixels, not \(given)")
+        return pixels.count / dimension
+    }
+
     /// Network inputs for images given as levels: [N, D, E], e(v) for every pixel.
     public func inputs(_ pixels: [UInt8]) -> Tensor<Scalar> {
         precondition(

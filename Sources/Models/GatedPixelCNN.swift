@@ -141,13 +141,6 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
     public var trainingSteps: Int { 1 }
     public var samplingSteps: Int { height * width }
 
-    /// Inputs [N, D, E] as images [N, E, H, W].
-    func images(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
-        precondition(
-            inputs.rank == 3 && inputs.shape[1] == dimension && inputs.shape[2] == encodingSize,
-            "GatedPixelCNN(\(height)x\(width), \(levels) levels) needs inputs [N, \(dimension), \(encodingSize)], got \(inputs.shape)")
-        return inputs.permuted([0, 2, 1]).reshaped([inputs.shape[0], encodingSize, height, width])
-    }
 
     func head(_ h: Tensor<Scalar>) -> Tensor<Scalar> { output(hiddenOutput(h).relu()) }
 
@@ -159,38 +152,12 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func logits(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
-        let n = inputs.shape[0]
-        steps.teacherForced += 1
-        let k = outputsPerPixel
-        let out = network(images(inputs)).reshaped([n, k, dimension]).permuted([0, 2, 1])
-        return k == 1 ? out.reshaped([n, dimension]) : out
-    }
+    public func logits(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> { onePassLogits(inputs) }
 
+    /// The naive sampler (H * W full passes, `MaskedConvolutionModel.completeNaively`) or the
+    /// cached one.
     public func complete(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelSamples {
         sampler == .naive ? completeNaively(pixels, keeping: given, using: &rng) : completeCached(pixels, keeping: given, using: &rng)
-    }
-
-    /// H * W full passes, one per pixel (see `PixelCNN.completeNaively`).
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func completeNaively(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelSamples {
-        let d = dimension
-        precondition(pixels.count % d == 0, "\(pixels.count) levels is not a whole number of \(height)x\(width) images")
-        precondition((0...d).contains(given), "can keep 0...\(d) pixels, not \(given)")
-        let (n, k) = (pixels.count / d, outputsPerPixel)
-        var out = pixels
-        var logProbabilities = [Double](repeating: 0, count: n * d)
-        withoutGradient {
-            for i in 0..<d {
-                let a = network(images(inputs(out))).reshaped([n, k, d]).slice(i..<(i + 1), alongAxis: 2).reshaped([n, k])
-                steps.sampling += 1
-                ImageSampling.step(
-                    a, index: i, given: given, levels: levels, dimension: d, pixels: &out, logProbabilities: &logProbabilities,
-                    using: &rng)
-            }
-        }
-        return PixelSamples(pixels: out, stepLogProbabilities: logProbabilities, dimension: d)
     }
 
     /// H * W steps with every feature computed once. The vertical stack of row r depends on rows
@@ -201,9 +168,7 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
     @_specialize(where Scalar == Double)
     func completeCached(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelSamples {
         let d = dimension
-        precondition(pixels.count % d == 0, "\(pixels.count) levels is not a whole number of \(height)x\(width) images")
-        precondition((0...d).contains(given), "can keep 0...\(d) pixels, not \(given)")
-        let (n, k, e, p) = (pixels.count / d, outputsPerPixel, encodingSize, channels)
+        let (n, k, e, p) = (imageCount(pixels, keeping: given), outputsPerPixel, encodingSize, channels)
         var out = pixels
         var logProbabilities = [Double](repeating: 0, count: n * d)
         var input = FeatureMap<Scalar>(count: n, channels: e, height: height, width: width)

@@ -85,14 +85,6 @@ public struct PixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
     public var trainingSteps: Int { 1 }
     public var samplingSteps: Int { height * width }
 
-    /// Inputs [N, D, E] as images [N, E, H, W].
-    func images(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
-        precondition(
-            inputs.rank == 3 && inputs.shape[1] == dimension && inputs.shape[2] == encodingSize,
-            "PixelCNN(\(height)x\(width), \(levels) levels) needs inputs [N, \(dimension), \(encodingSize)], got \(inputs.shape)")
-        return inputs.permuted([0, 2, 1]).reshaped([inputs.shape[0], encodingSize, height, width])
-    }
-
     /// One mask-B layer on h_{l-1}: h_{l-1} + relu(MaskB * h_{l-1}), or without the sum.
     func block(_ layer: MaskedConv2d<Scalar>, _ h: Tensor<Scalar>, _ y: Tensor<Scalar>) -> Tensor<Scalar> {
         residual ? h + y.relu() : y.relu()
@@ -110,40 +102,10 @@ public struct PixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func logits(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
-        let n = inputs.shape[0]
-        steps.teacherForced += 1
-        let k = outputsPerPixel
-        let out = network(images(inputs)).reshaped([n, k, dimension]).permuted([0, 2, 1])
-        return k == 1 ? out.reshaped([n, dimension]) : out
-    }
+    public func logits(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> { onePassLogits(inputs) }
 
     public func complete(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelSamples {
         sampler == .naive ? completeNaively(pixels, keeping: given, using: &rng) : completeCached(pixels, keeping: given, using: &rng)
-    }
-
-    /// H * W full passes: at step i the network runs over the whole image drawn so far (pixels
-    /// from i on are still zero, or the original's, and the masks hide them) and pixel i is drawn
-    /// from its logits.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func completeNaively(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelSamples {
-        let d = dimension
-        precondition(pixels.count % d == 0, "\(pixels.count) levels is not a whole number of \(height)x\(width) images")
-        precondition((0...d).contains(given), "can keep 0...\(d) pixels, not \(given)")
-        let (n, k) = (pixels.count / d, outputsPerPixel)
-        var out = pixels
-        var logProbabilities = [Double](repeating: 0, count: n * d)
-        withoutGradient {
-            for i in 0..<d {
-                let a = network(images(inputs(out))).reshaped([n, k, d]).slice(i..<(i + 1), alongAxis: 2).reshaped([n, k])
-                steps.sampling += 1
-                ImageSampling.step(
-                    a, index: i, given: given, levels: levels, dimension: d, pixels: &out, logProbabilities: &logProbabilities,
-                    using: &rng)
-            }
-        }
-        return PixelSamples(pixels: out, stepLogProbabilities: logProbabilities, dimension: d)
     }
 
     /// H * W steps, each computing every layer at pixel i only. Position i of layer l depends on
@@ -157,9 +119,7 @@ public struct PixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
     @_specialize(where Scalar == Double)
     func completeCached(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelSamples {
         let d = dimension
-        precondition(pixels.count % d == 0, "\(pixels.count) levels is not a whole number of \(height)x\(width) images")
-        precondition((0...d).contains(given), "can keep 0...\(d) pixels, not \(given)")
-        let (n, k, e) = (pixels.count / d, outputsPerPixel, encodingSize)
+        let (n, k, e) = (imageCount(pixels, keeping: given), outputsPerPixel, encodingSize)
         var out = pixels
         var logProbabilities = [Double](repeating: 0, count: n * d)
         // maps[0]: e(x) of the pixels drawn so far; maps[l]: the output of layer l.
@@ -207,3 +167,53 @@ public struct PixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
         return spread(positions, offsets(.a, firstKernel))
     }
 }
+
+/// What the plain and the gated PixelCNN share: a network from images [N, E, H, W] to logits
+/// [N, K, H, W] whose masks let the logits of every pixel see only the pixels before it, so that one
+/// pass gives all D conditionals, and a naive sampler that runs that pass once per pixel.
+protocol MaskedConvolutionModel: AutoregressiveImageModel {
+    func network(_ x: Tensor<Scalar>) -> Tensor<Scalar>
+}
+
+extension MaskedConvolutionModel {
+    /// Inputs [N, D, E] as images [N, E, H, W].
+    func images(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
+        precondition(
+            inputs.rank == 3 && inputs.shape[1] == dimension && inputs.shape[2] == encodingSize,
+            "\(Self.self)(\(height)x\(width), \(levels) levels) needs inputs [N, \(dimension), \(encodingSize)], got \(inputs.shape)")
+        return inputs.permuted([0, 2, 1]).reshaped([inputs.shape[0], encodingSize, height, width])
+    }
+
+    /// The logits of all D conditionals from one pass, [N, D, K] ([N, D] for K = 2): one
+    /// sequential step, however many pixels.
+    func onePassLogits(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
+        let n = inputs.shape[0]
+        steps.teacherForced += 1
+        let k = outputsPerPixel
+        let out = network(images(inputs)).reshaped([n, k, dimension]).permuted([0, 2, 1])
+        return k == 1 ? out.reshaped([n, dimension]) : out
+    }
+
+    /// H * W full passes: at step i the network runs over the whole image drawn so far (pixels
+    /// from i on are still zero, or the original's, and the masks hide them) and pixel i is drawn
+    /// from its logits.
+    func completeNaively(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelSamples {
+        let d = dimension
+        let (n, k) = (imageCount(pixels, keeping: given), outputsPerPixel)
+        var out = pixels
+        var logProbabilities = [Double](repeating: 0, count: n * d)
+        withoutGradient {
+            for i in 0..<d {
+                let a = network(images(inputs(out))).reshaped([n, k, d]).slice(i..<(i + 1), alongAxis: 2).reshaped([n, k])
+                steps.sampling += 1
+                ImageSampling.step(
+                    a, index: i, given: given, levels: levels, dimension: d, pixels: &out, logProbabilities: &logProbabilities,
+                    using: &rng)
+            }
+        }
+        return PixelSamples(pixels: out, stepLogProbabilities: logProbabilities, dimension: d)
+    }
+}
+
+extension PixelCNN: MaskedConvolutionModel {}
+extension GatedPixelCNN: MaskedConvolutionModel {}

@@ -90,9 +90,7 @@ public struct RasterLSTM<Scalar: TensorScalar>: PixelRNN {
     @_specialize(where Scalar == Double)
     public func complete(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelSamples {
         let d = dimension
-        precondition(pixels.count % d == 0, "\(pixels.count) levels is not a whole number of \(height)x\(width) images")
-        precondition((0...d).contains(given), "can keep 0...\(d) pixels, not \(given)")
-        let n = pixels.count / d
+        let n = imageCount(pixels, keeping: given)
         var out = pixels
         var logProbabilities = [Double](repeating: 0, count: n * d)
         withoutGradient {

@@ -185,9 +185,8 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
     @_specialize(where Scalar == Double)
     public func complete(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelSamples {
         let d = dimension
-        precondition(pixels.count % d == 0, "\(pixels.count) levels is not a whole number of \(height)x\(width) images")
-        precondition((0...d).contains(given), "can keep 0...\(d) pixels, not \(given)")
-        let (n, w, h, e, c) = (pixels.count / d, width, hiddenSize, encodingSize, features)
+        let n = imageCount(pixels, keeping: given)
+        let (w, h, e, c) = (width, hiddenSize, encodingSize, features)
         let (k, r) = (inputKernel, inputKernel / 2)
         var out = pixels
         var logProbabilities = [Double](repeating: 0, count: n * d)
