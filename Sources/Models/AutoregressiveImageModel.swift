@@ -107,18 +107,7 @@ extension AutoregressiveImageModel {
 
     /// log p(x) of every image, evaluated in batches without recording gradients.
     public func logLikelihoods(_ pixels: [UInt8], batchSize: Int = 250) -> [Double] {
-        let n = pixels.count / dimension
-        var out: [Double] = []
-        out.reserveCapacity(n)
-        withoutGradient {
-            var start = 0
-            while start < n {
-                let end = Swift.min(start + batchSize, n)
-                out += logLikelihood(Array(pixels[start * dimension..<end * dimension])).scalars.map { Double($0) }
-                start = end
-            }
-        }
-        return out
+        perImage(pixels, dimension: dimension, batchSize: batchSize, logLikelihood)
     }
 
     /// Mean negative log-likelihood in nats per image.

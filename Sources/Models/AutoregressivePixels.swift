@@ -84,18 +84,7 @@ extension AutoregressivePixelModel {
 
     /// log p(x) of every image, evaluated in batches without recording gradients.
     public func logProbabilities(_ pixels: [UInt8], batchSize: Int = 500) -> [Double] {
-        let n = pixels.count / dimension
-        var out: [Double] = []
-        out.reserveCapacity(n)
-        withoutGradient {
-            var start = 0
-            while start < n {
-                let end = Swift.min(start + batchSize, n)
-                out += logProbability(Array(pixels[start * dimension..<end * dimension])).doubleScalars
-                start = end
-            }
-        }
-        return out
+        perImage(pixels, dimension: dimension, batchSize: batchSize, logProbability)
     }
 
     /// Mean negative log-likelihood in nats per image.
@@ -157,6 +146,25 @@ public func allImages(dimension: Int, levels: Int) -> [UInt8] {
         for i in stride(from: dimension - 1, through: 0, by: -1) {
             out[index * dimension + i] = UInt8(rest % levels)
             rest /= levels
+        }
+    }
+    return out
+}
+
+/// `f`, one value per image, of the images in `pixels` (N x D levels) taken `batchSize` at a time,
+/// without recording gradients: how every model here scores a whole split.
+func perImage<S: TensorScalar>(
+    _ pixels: [UInt8], dimension d: Int, batchSize: Int, _ f: ([UInt8]) -> Tensor<S>
+) -> [Double] {
+    let n = pixels.count / d
+    var out: [Double] = []
+    out.reserveCapacity(n)
+    withoutGradient {
+        var start = 0
+        while start < n {
+            let end = Swift.min(start + batchSize, n)
+            out += f(Array(pixels[start * d..<end * d])).doubleScalars
+            start = end
         }
     }
     return out
