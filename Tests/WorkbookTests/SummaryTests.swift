@@ -33,8 +33,9 @@ struct SummaryTests {
         #expect(models.rows.map(\.label) == ["ch1 digits/MADE", "ch4 mnist/VAE z20"])
         #expect(models.rows[0].values["test NLL"] == "120.50")
         #expect(models.rows[0].values["bits/dim"] == "2.716")
-        #expect(models.rows[1].values["NLL bound"] == "IWAE-100 98.75")  // the tightest bound wins
-        #expect(models.rows[1].values["sampling ms/image"] == "0.4")
+        #expect(models.rows[1].values["-ELBO"] == "101.25")
+        #expect(models.rows[1].values["-IWAE bound"] == "98.75 (k 100)")  // the tightest bound wins
+        #expect(models.rows[1].values["sampling ms/image"] == "0.40")
 
         let identities = summary.identitiesTable()
         #expect(identities.rows.map(\.label) == ["ch4 ppca/max identity error/linear VAE"])
