@@ -635,10 +635,21 @@ Chapter.run(number: 4, title: "Variational autoencoders") { chapter in
             print("Chapter \(n)'s sampling times are not in \(chapter.figures.path)/results (run it with the same --figures and --quick).")
             continue
         }
-        for (key, ms) in earlier.sorted(by: { $0.key < $1.key }) where key.hasPrefix("mnist/sampling ms") {
-            let parts = key.split(separator: "/")
-            let how = parts[1] == "sampling ms per image" ? "per image in a batch" : "one image alone"
-            table.add("sampling ms, \(parts[2]) (chapter \(n))", ["measured": fmt(ms, 3), "note": "\(how); \(dimension) network passes, one per pixel"])
+        // One row per model: its time per image in a batch where the chapter measured one, else
+        // its time for one image alone (both where it has both).
+        var times: [String: (batch: Double?, one: Double?)] = [:]
+        for (key, ms) in earlier {
+            let parts = key.split(separator: "/", maxSplits: 2).map(String.init)
+            guard parts.count == 3, parts[0] == "mnist" else { continue }
+            if parts[1] == "sampling ms per image" { times[parts[2], default: (nil, nil)].batch = ms }
+            if parts[1] == "sampling ms for one image" { times[parts[2], default: (nil, nil)].one = ms }
+        }
+        for (model, t) in times.sorted(by: { $0.key < $1.key }) {
+            let notes = [t.batch.map { "\(fmt($0, 3)) ms per image in a batch" }, t.one.map { "\(fmt($0, 3)) ms for one image alone" }]
+            table.add("sampling ms, \(model) (chapter \(n))", [
+                "measured": fmt(t.batch ?? t.one!, 3),
+                "note": notes.compactMap { $0 }.joined(separator: "; ") + "; \(dimension) network passes, one per pixel",
+            ])
         }
     }
 
