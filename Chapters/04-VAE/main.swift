@@ -168,21 +168,23 @@ Chapter.run(number: 4, title: "Variational autoencoders") { chapter in
     // few nats, so the 2-D model's KL stays near 6 and its reconstructions stay blurred. With 4000
     // training images the train and validation curves part: the validation ELBO flattens while the
     // train ELBO keeps rising.
-    func curve(_ title: String, yLabel: String, _ value: (TrainingLog, Bool) -> [Double]) -> Canvas {
-        let epochs = (1...sizes.epochs).map(Double.init)
-        return linePlot([
-            Series("z 2, train", x: epochs, y: value(training2, true), color: Color.categorical[0]),
-            Series("z 2, validation", x: epochs, y: value(training2, false), color: Color.categorical[0], style: .dashed),
-            Series("z 32, train", x: epochs, y: value(training32, true), color: Color.categorical[1]),
-            Series("z 32, validation", x: epochs, y: value(training32, false), color: Color.categorical[1], style: .dashed),
-        ], title: title, xLabel: "epoch", yLabel: yLabel, width: 560, height: 440)
+    func curve(_ title: String, yLabel: String, yRange: ClosedRange<Double>? = nil, _ value: (TrainingLog, Bool) -> [Double]) -> Canvas {
+        curvesPlot(x: (1...sizes.epochs).map(Double.init), [
+            Series("z 2, train", y: value(training2, true), color: Color.categorical[0]),
+            Series("z 2, validation", y: value(training2, false), color: Color.categorical[0], style: .dashed),
+            Series("z 32, train", y: value(training32, true), color: Color.categorical[1]),
+            Series("z 32, validation", y: value(training32, false), color: Color.categorical[1], style: .dashed),
+        ], title: title, xLabel: "epoch", yLabel: yLabel, yRange: yRange, width: 560, height: 440)
     }
     // The first epoch's values are far off the scale of the rest; the curves start at epoch 2.
     func fromSecond(_ v: [Double]) -> [Double] { v.enumerated().map { $0.offset == 0 && v.count > 2 ? .nan : $0.element } }
     try save(
         panel([
             curve("E_q[log p(x|z)]", yLabel: "nats per image") { log, isTrain in fromSecond(isTrain ? log.train.reconstruction : log.validation.reconstruction) },
-            curve("KL(q(z|x) || p(z))", yLabel: "nats per image") { log, isTrain in fromSecond(isTrain ? log.train.kl : log.validation.kl) },
+            // Headroom above the KL curves, where the legend goes without hiding them.
+            curve("KL(q(z|x) || p(z))", yLabel: "nats per image", yRange: 0...(quick ? 20 : 50)) { log, isTrain in
+                fromSecond(isTrain ? log.train.kl : log.validation.kl)
+            },
             curve("ELBO", yLabel: "nats per image") { log, isTrain in
                 fromSecond(isTrain ? zip(log.train.reconstruction, log.train.kl).map { $0 - $1 } : zip(log.validation.reconstruction, log.validation.kl).map { $0 - $1 })
             },
