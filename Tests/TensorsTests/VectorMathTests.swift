@@ -10,7 +10,7 @@ struct VectorMathTests {
     static func inputs(_ low: Float, _ high: Float, seed: UInt64) -> [Float] {
         var rng = Random(seed: seed)
         var xs = (0..<4000).map { _ in Float(rng.uniform(Double(low), Double(high))) }
-        xs += [0, -0.0, 1, -1, 0.5, 1e-30, -1e-30, 1e-42, .infinity, -.infinity, .nan, 88.7, -87.4, -103, 100, -200]
+        xs += [0, -0.0, 1, -1, 0.5, 1e-30, -1e-30, Float(1e-42 as Double), .infinity, -.infinity, .nan, 88.7, -87.4, -103, 100, -200]
         return xs.filter { $0.isNaN || ($0 >= low && $0 <= high) || !$0.isFinite || Swift.abs($0) > 50 }
     }
 
