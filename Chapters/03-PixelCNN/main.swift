@@ -360,11 +360,11 @@ Chapter.run(number: 3, title: "PixelCNN") { chapter in
         return times[repeats / 2]
     }
     func speed(
-        _ model: any AutoregressiveImageModel<Float>, multiplyAdds: Int, naive: (any AutoregressiveImageModel<Float>)?,
+        _ model: any AutoregressiveImageModel<Float>, naive: (any AutoregressiveImageModel<Float>)? = nil,
         on data: ImageSet, steps: Int, batch: Int
     ) -> Speed {
         var s = Speed()
-        s.multiplyAdds = multiplyAdds
+        s.multiplyAdds = model.multiplyAddsPerPixel
         let d = model.dimension
         // Training throughput: `steps` Adam steps on minibatches of 16 (the weights are put back
         // afterwards: the trained model stays as it was).
@@ -411,30 +411,22 @@ Chapter.run(number: 3, title: "PixelCNN") { chapter in
         using: &lstmRNG)
     let digitsSteps = quick ? 3 : 10, mnistSteps = quick ? 1 : 3
     let (digitsBatch, mnistBatch) = (quick ? 16 : 64, quick ? 4 : 16)
+    func digitsSpeed(_ model: any AutoregressiveImageModel<Float>, naive: (any AutoregressiveImageModel<Float>)? = nil) -> Speed {
+        speed(model, naive: naive, on: digits.train, steps: digitsSteps, batch: digitsBatch)
+    }
+    // (The naive sampler at 28 x 28 is timed once, below, where its pixels are compared.)
+    func mnistSpeed(_ model: any AutoregressiveImageModel<Float>) -> Speed {
+        speed(model, on: mnist.train, steps: mnistSteps, batch: mnistBatch)
+    }
     var speeds: [String: Speed] = [
-        "digits/PixelCNN": speed(
-            digitsCNN, multiplyAdds: digitsCNN.multiplyAddsPerPixel, naive: naiveDigitsCNN, on: digits.train, steps: digitsSteps,
-            batch: digitsBatch),
-        "digits/gated PixelCNN": speed(
-            digitsGated, multiplyAdds: digitsGated.multiplyAddsPerPixel, naive: naiveDigitsGated, on: digits.train,
-            steps: digitsSteps, batch: digitsBatch),
-        "digits/raster LSTM": speed(
-            digitsRaster, multiplyAdds: digitsRaster.multiplyAddsPerPixel, naive: nil, on: digits.train, steps: digitsSteps,
-            batch: digitsBatch),
-        "digits/Row LSTM": speed(
-            digitsRow, multiplyAdds: digitsRow.multiplyAddsPerPixel, naive: nil, on: digits.train, steps: digitsSteps,
-            batch: digitsBatch),
-        // (The naive sampler at 28 x 28 is timed once, below, where its pixels are compared.)
-        "mnist/PixelCNN": speed(
-            mnistCNN, multiplyAdds: mnistCNN.multiplyAddsPerPixel, naive: nil, on: mnist.train, steps: mnistSteps, batch: mnistBatch),
-        "mnist/PixelCNN-\(wideMNISTCNN.channels)": speed(
-            wideMNISTCNN, multiplyAdds: wideMNISTCNN.multiplyAddsPerPixel, naive: nil, on: mnist.train, steps: mnistSteps,
-            batch: mnistBatch),
-        "mnist/raster LSTM": speed(
-            mnistRaster, multiplyAdds: mnistRaster.multiplyAddsPerPixel, naive: nil, on: mnist.train, steps: mnistSteps,
-            batch: mnistBatch),
-        "mnist/Row LSTM": speed(
-            mnistRow, multiplyAdds: mnistRow.multiplyAddsPerPixel, naive: nil, on: mnist.train, steps: mnistSteps, batch: mnistBatch),
+        "digits/PixelCNN": digitsSpeed(digitsCNN, naive: naiveDigitsCNN),
+        "digits/gated PixelCNN": digitsSpeed(digitsGated, naive: naiveDigitsGated),
+        "digits/raster LSTM": digitsSpeed(digitsRaster),
+        "digits/Row LSTM": digitsSpeed(digitsRow),
+        "mnist/PixelCNN": mnistSpeed(mnistCNN),
+        "mnist/PixelCNN-\(wideMNISTCNN.channels)": mnistSpeed(wideMNISTCNN),
+        "mnist/raster LSTM": mnistSpeed(mnistRaster),
+        "mnist/Row LSTM": mnistSpeed(mnistRow),
     ]
 
     // MARK: Faster sampling: every feature computed once

@@ -641,10 +641,9 @@ Chapter.run(number: 4, title: "Variational autoencoders") { chapter in
         // its time for one image alone (both where it has both).
         var times: [String: (batch: Double?, one: Double?)] = [:]
         for (key, ms) in earlier {
-            let parts = key.split(separator: "/", maxSplits: 2).map(String.init)
-            guard parts.count == 3, parts[0] == "mnist" else { continue }
-            if parts[1] == "sampling ms per image" { times[parts[2], default: (nil, nil)].batch = ms }
-            if parts[1] == "sampling ms for one image" { times[parts[2], default: (nil, nil)].one = ms }
+            guard let name = MetricName(key), name.data == "mnist" else { continue }
+            if name.measure == "sampling ms per image" { times[name.model, default: (nil, nil)].batch = ms }
+            if name.measure == "sampling ms for one image" { times[name.model, default: (nil, nil)].one = ms }
         }
         for (model, t) in times.sorted(by: { $0.key < $1.key }) {
             let notes = [t.batch.map { "\(fmt($0, 3)) ms per image in a batch" }, t.one.map { "\(fmt($0, 3)) ms for one image alone" }]

@@ -678,12 +678,13 @@ Chapter.run(number: 5, title: "Generative adversarial networks", arguments: shar
         var likelihoods: [(model: String, measure: String, value: Double)] = []
         var tightest: [String: (k: Int, value: Double)] = [:]
         for (key, value) in metrics {
-            let parts = key.split(separator: "/", maxSplits: 2).map(String.init)
-            guard parts.count == 3, parts[0] == "mnist" else { continue }
-            if parts[1] == "test NLL" { likelihoods.append((parts[2], "NLL", value)) }
-            if parts[1] == "test -ELBO" { likelihoods.append((parts[2], "-ELBO (an upper bound on the NLL)", value)) }
-            if parts[1].hasPrefix("test IWAE-"), let k = Int(parts[1].dropFirst("test IWAE-".count)), k > (tightest[parts[2]]?.k ?? 0) {
-                tightest[parts[2]] = (k, value)
+            guard let name = MetricName(key), name.data == "mnist" else { continue }
+            if name.measure == "test NLL" { likelihoods.append((name.model, "NLL", value)) }
+            if name.measure == "test -ELBO" { likelihoods.append((name.model, "-ELBO (an upper bound on the NLL)", value)) }
+            if name.measure.hasPrefix("test IWAE-"), let k = Int(name.measure.dropFirst("test IWAE-".count)),
+                k > (tightest[name.model]?.k ?? 0)
+            {
+                tightest[name.model] = (k, value)
             }
         }
         for (model, bound) in tightest { likelihoods.append((model, "-IWAE-\(bound.k) (a tighter upper bound)", bound.value)) }

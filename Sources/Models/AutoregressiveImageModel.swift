@@ -41,6 +41,9 @@ public protocol AutoregressiveImageModel<Scalar>: Layer {
     /// Whether e(v) carries the one-hot code of v after the scaled level (when K > 2). True unless
     /// a model says otherwise.
     var oneHotInputs: Bool { get }
+    /// Multiply-adds per pixel of one pass (the weights a pixel's computation touches, once):
+    /// what makes the models' times comparable at equal arithmetic.
+    var multiplyAddsPerPixel: Int { get }
 }
 
 /// A tally of the sequential steps a model runs: one per application of its recurrence (a pixel

@@ -45,9 +45,7 @@ public struct WorkbookSummary {
 
     /// One name split into its three parts, if it has them.
     static func parts(_ name: String) -> (data: String, measure: String, model: String)? {
-        let p = name.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
-        guard p.count == 3, !p[0].isEmpty, !p[2].isEmpty else { return nil }
-        return (p[0], p[1], p[2])
+        MetricName(name).map { ($0.data, $0.measure, $0.model) }
     }
 
     static let identityMarkers = [
@@ -118,5 +116,19 @@ public struct WorkbookSummary {
     public func rendered() -> String {
         [modelsTable(), identitiesTable(), timesTable()].filter { !$0.rows.isEmpty }.map { $0.rendered() }
             .joined(separator: "\n\n")
+    }
+}
+
+/// A metric's name read as `<data>/<measure>/<model>` ("mnist/test NLL/PixelCNN"), the convention
+/// the chapters record under: what the summary and the chapters that compare with earlier ones
+/// read back.
+public struct MetricName: Sendable, Equatable {
+    public let data: String, measure: String, model: String
+
+    /// nil for a name without the three parts (the model part may itself contain "/").
+    public init?(_ name: String) {
+        let p = name.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        guard p.count == 3, !p[0].isEmpty, !p[2].isEmpty else { return nil }
+        (data, measure, model) = (p[0], p[1], p[2])
     }
 }

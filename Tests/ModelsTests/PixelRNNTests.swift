@@ -121,8 +121,7 @@ struct PixelRNNTests {
     @Test(arguments: PixelRNNKind.allCases)
     func probabilitiesSumToOne(kind: PixelRNNKind) {
         let model = kind.make(height: 3, width: 3, levels: 2)
-        var all: [UInt8] = []
-        for code in 0..<512 { all += (0..<9).map { UInt8((code >> (8 - $0)) & 1) } }
+        let all = allImages(dimension: 9, levels: 2)
         let total = model.logLikelihoods(all).reduce(0) { $0 + Foundation.exp($1) }
         #expect(Swift.abs(total - 1) < 1e-10, "\(kind): sum of p(x) = \(total)")
     }
