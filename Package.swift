@@ -57,11 +57,12 @@ let package = Package(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         // PNG figures: a raster canvas, a bitmap font, image grids and plots of plain arrays.
         .target(name: "Plot", dependencies: ["CPNG"]),
-        // What every chapter shares: flags, progress line, results table, timing.
+        // What every chapter shares: flags, `report`, `fit` (the one training loop), progress line,
+        // results table, speed measurements.
         .target(
             name: "Workbook",
             dependencies: [
-                "Tensors",
+                "Tensors", "Datasets", "Models",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // `swift run -c release workbook`: runs the chapters in lecture order.

@@ -49,21 +49,24 @@ public final class Chapter {
         self.figures = try Chapter.prepareFigureFolder(options.figuresDirectory)
     }
 
-    /// Parses the command line, runs `body`, prints the results table, and turns any error into
-    /// one clear message and exit status 1 (never a crash trace).
-    public static func run(
-        number: Int, title: String, arguments: [String]? = nil, _ body: (Chapter) throws -> Void
+    /// Parses the command line as `Command` (the chapter's own flags together with the shared
+    /// `ChapterOptions`), runs `body`, prints the results table, and turns any error into one
+    /// clear message and exit status 1 (never a crash trace). `--help` lists every flag.
+    public static func run<Command: ChapterCommand>(
+        number: Int, title: String, options _: Command.Type, arguments: [String]? = nil,
+        _ body: (Chapter, Command) throws -> Void
     ) {
-        let options: ChapterOptions
+        let command: Command
         do {
-            options = try ChapterOptions.parse(arguments ?? Array(CommandLine.arguments.dropFirst()))
+            command = try Command.parse(arguments ?? Array(CommandLine.arguments.dropFirst()))
         } catch {
-            ChapterOptions.exit(withError: error)
+            Command.exit(withError: error)
         }
+        let options = command.shared
         do {
             let chapter = try Chapter(number: number, title: title, options: options)
             print("== Chapter \(number): \(title) (seed \(options.seed)\(options.quick ? ", quick" : "")) ==")
-            try NumericsCheck.enabled(options.checkNumerics) { try body(chapter) }
+            try NumericsCheck.enabled(options.checkNumerics) { try body(chapter, command) }
             print()
             print(chapter.results.rendered())
             try chapter.saveMetrics()
@@ -73,6 +76,49 @@ public final class Chapter {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             Foundation.exit(1)
         }
+    }
+
+    /// A chapter without flags of its own: only the shared ones.
+    public static func run(
+        number: Int, title: String, arguments: [String]? = nil, _ body: (Chapter) throws -> Void
+    ) {
+        run(number: number, title: title, options: SharedOnly.self, arguments: arguments) { chapter, _ in
+            try body(chapter)
+        }
+    }
+
+    /// Reports one measured number, the one way a chapter states a result: it is printed with its
+    /// name (and the reference or expected value, when there is one), entered in the chapter's
+    /// results table (row `data: model`, column `measure`, read from a name of the form
+    /// `data/measure/model`), and recorded under `name` for the results JSON and the summary.
+    /// Returns the value, so a report can stand where the number is computed.
+    @discardableResult
+    public func report(
+        _ name: String, _ value: Double, digits: Int = 2, unit: String = "", reference: Double? = nil,
+        expected: Double? = nil, note: String = ""
+    ) -> Double {
+        record(name, value)
+        let shown = Self.format(value, digits: digits)
+        let label: String, column: String
+        if let parts = MetricName(name) {
+            (label, column) = ("\(parts.data): \(parts.model)", parts.measure)
+        } else {
+            (label, column) = (name, "value")
+        }
+        results.set(row: label, column: column, to: shown)
+        var line = "  \(label), \(column): \(shown)\(unit.isEmpty ? "" : " " + unit)"
+        if let reference { line += " (reference \(Self.format(reference, digits: digits)))" }
+        if let expected { line += " (expected \(Self.format(expected, digits: digits)))" }
+        if !note.isEmpty { line += "; " + note }
+        print(line)
+        return value
+    }
+
+    /// Fixed digits for ordinary magnitudes, scientific notation for tiny errors and huge counts.
+    static func format(_ x: Double, digits: Int) -> String {
+        let a = abs(x)
+        if a != 0 && (a < 1e-3 || a >= 1e7) { return String(format: "%.3g", x) }
+        return String(format: "%.\(digits)f", x)
     }
 
     /// Records a measured number under a stable name (see `metrics`).

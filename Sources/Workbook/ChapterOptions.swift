@@ -34,3 +34,21 @@ public struct WorkbookError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// A chapter's command line: its own experiment flags (defaults = the full run) together with the
+/// shared `ChapterOptions`, parsed in one pass so that `--help` lists them all.
+///
+///     struct Options: ChapterCommand {
+///         static let configuration = CommandConfiguration(commandName: "ch2-pixelrnn")
+///         @OptionGroup var shared: ChapterOptions
+///         @Option(help: "Hidden units of the raster LSTM.") var hidden = 128
+///     }
+public protocol ChapterCommand: ParsableCommand {
+    var shared: ChapterOptions { get }
+}
+
+/// The command line of a chapter with no flags of its own.
+public struct SharedOnly: ChapterCommand {
+    @OptionGroup public var shared: ChapterOptions
+    public init() {}
+}

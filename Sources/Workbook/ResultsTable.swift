@@ -19,6 +19,16 @@ public final class ResultsTable {
         rows.append((label, dict))
     }
 
+    /// Sets one cell: the row `label` (added at the end if new) in `column` (added if new).
+    public func set(row label: String, column: String, to value: String) {
+        if !columns.contains(column) { columns.append(column) }
+        if let i = rows.firstIndex(where: { $0.label == label }) {
+            rows[i].values[column] = value
+        } else {
+            rows.append((label, [column: value]))
+        }
+    }
+
     /// The table as aligned plain text (also valid Markdown): labels left, numbers right.
     public func rendered() -> String {
         let header = [""] + columns
