@@ -90,6 +90,52 @@ public struct WorkbookSummary {
         return table
     }
 
+    /// The generative-modelling trilemma, measured: for every model whose samples were scored by
+    /// the digit judge (`<data>/samples recognised/<model>` and friends), its likelihood (test NLL,
+    /// or for a latent-variable model its -ELBO and tightest IWAE bound), the quality of its
+    /// samples (the fraction the judge recognises with probability >= 0.9, with its standard error;
+    /// the entropy of the predicted classes, ln 10 = 2.30 when every class is drawn equally; the
+    /// Frechet distance of the judge's features to the test images'), and its speed (milliseconds
+    /// to sample one image in a batch, seconds to train). Rows in chapter order; the reference rows
+    /// (real test images, training images) say where a perfect model would land.
+    public func samplesTable() -> ResultsTable {
+        let table = ResultsTable(title: "Likelihood, samples and speed: the generative-modelling trilemma")
+        for chapter in chapters {
+            var models: [String] = []
+            for name in chapter.metrics.keys.sorted() {
+                guard let p = MetricName(name), p.measure.hasPrefix("samples ") else { continue }
+                let key = "\(p.data)/\(p.model)"
+                if !models.contains(key) { models.append(key) }
+            }
+            for key in models {
+                let slash = key.firstIndex(of: "/")!
+                let (data, model) = (String(key[..<slash]), String(key[key.index(after: slash)...]))
+                func value(_ measure: String) -> Double? { chapter.metrics["\(data)/\(measure)/\(model)"] }
+                var likelihood = value("test NLL").map { fmt($0) } ?? "-"
+                if let elbo = value("test -ELBO") {
+                    let iwae = chapter.metrics.keys.compactMap { name -> (Int, Double)? in
+                        guard let p = MetricName(name), p.data == data, p.model == model, p.measure.hasPrefix("test IWAE-"),
+                            let k = Int(p.measure.dropFirst("test IWAE-".count))
+                        else { return nil }
+                        return (k, chapter.metrics[name]!)
+                    }.max { $0.0 < $1.0 }
+                    likelihood = "<= \(fmt(iwae?.1 ?? elbo))"
+                }
+                let recognised = value("samples recognised").map { r in
+                    value("samples recognised SE").map { "\(fmt(r)) +- \(fmt($0))" } ?? fmt(r)
+                }
+                table.add("ch\(chapter.number) \(data): \(model)", [
+                    "NLL (nats)": likelihood, "recognised": recognised ?? "-",
+                    "class entropy": value("samples class entropy").map { fmt($0) } ?? "-",
+                    "Frechet distance": value("samples Frechet distance").map { fmt($0, 1) } ?? "-",
+                    "sampling ms/image": (value("sampling ms per image") ?? value("sampling ms for one image")).map { fmt($0) } ?? "-",
+                    "train s": value("train seconds").map { fmt($0, 1) } ?? "-",
+                ])
+            }
+        }
+        return table
+    }
+
     /// The identities the chapters checked numerically (errors should be near zero).
     public func identitiesTable() -> ResultsTable {
         let table = ResultsTable(title: "Identities checked by measurement")
@@ -112,9 +158,9 @@ public struct WorkbookSummary {
         return table
     }
 
-    /// The three tables as text, skipping empty ones.
+    /// The tables as text, skipping empty ones.
     public func rendered() -> String {
-        [modelsTable(), identitiesTable(), timesTable()].filter { !$0.rows.isEmpty }.map { $0.rendered() }
+        [modelsTable(), samplesTable(), identitiesTable(), timesTable()].filter { !$0.rows.isEmpty }.map { $0.rendered() }
             .joined(separator: "\n\n")
     }
 }

@@ -55,4 +55,29 @@ struct SummaryTests {
             #expect("\(error)".contains("chapter2.json") && "\(error)".contains("rerun chapter 2"))
         }
     }
+
+    @Test func samplesTableJoinsLikelihoodSampleQualityAndSpeedPerModel() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("trilemma-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try write([
+            "mnist/test NLL/PixelCNN": 72.1, "mnist/samples recognised/PixelCNN": 0.05, "mnist/samples recognised SE/PixelCNN": 0.01,
+            "mnist/samples class entropy/PixelCNN": 1.5, "mnist/samples Frechet distance/PixelCNN": 40.26,
+            "mnist/sampling ms per image/PixelCNN": 20, "mnist/train seconds/PixelCNN": 70,
+            "mnist/samples recognised/test images": 0.91, "mnist/test NLL/Row LSTM": 80,
+        ], chapter: 3, seconds: 100, into: folder)
+        try write([
+            "mnist/test -ELBO/VAE": 103, "mnist/test IWAE-10/VAE": 95, "mnist/test IWAE-1000/VAE": 92,
+            "mnist/samples recognised/VAE": 0.3,
+        ], chapter: 4, seconds: 40, into: folder)
+        let table = try WorkbookSummary(figures: folder, chapterNumbers: [3, 4]).samplesTable()
+        // Only models whose samples were scored; the Row LSTM has none.
+        #expect(table.rows.map(\.label) == ["ch3 mnist: PixelCNN", "ch3 mnist: test images", "ch4 mnist: VAE"])
+        let pixelCNN = table.rows[0].values
+        #expect(pixelCNN["NLL (nats)"] == "72.10" && pixelCNN["recognised"] == "0.05 +- 0.01")
+        #expect(pixelCNN["Frechet distance"] == "40.3")
+        #expect(pixelCNN["sampling ms/image"] == "20.00" && pixelCNN["train s"] == "70.0")
+        // A VAE's likelihood is the tightest bound it has: IWAE with the largest k.
+        #expect(table.rows[2].values["NLL (nats)"] == "<= 92.00")
+        #expect(table.rows[1].values["NLL (nats)"] == "-")
+    }
 }
