@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "workbook-runner",
             dependencies: [
-                "Workbook",
+                "Workbook", "Plot",
                 "ch2-pixelrnn",
                 "ch3-pixelcnn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

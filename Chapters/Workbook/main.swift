@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import Foundation
+import Plot
 import Workbook
 
 struct WorkbookCommand: ParsableCommand {
@@ -53,6 +54,21 @@ struct WorkbookCommand: ParsableCommand {
         print("== Summary ==")
         print()
         print(summary.rendered())
+        // The trilemma in one picture: likelihood against sample quality, one point per model,
+        // its sampling time in the legend.
+        let points = summary.trilemmaPoints()
+        if points.count >= 2 {
+            let path = URL(fileURLWithPath: options.figuresDirectory).appendingPathComponent("trilemma.png").path
+            try scatterPlot(
+                x: points.map(\.nll), y: points.map(\.recognised), classes: Array(points.indices),
+                classNames: points.map { p in p.model + (p.samplingMs.map { String(format: ", %.2f ms/image", $0) } ?? "") },
+                title: "MNIST-5k: likelihood against samples the judge recognises",
+                xLabel: "test NLL or tightest bound (nats per image)", yLabel: "samples recognised (fraction)",
+                markerRadius: 7, width: 1200, height: 700
+            ).writePNG(to: path)
+            print()
+            print("wrote \(path): the trilemma, one point per model")
+        }
         print()
         print(String(format: "workbook: %d chapter(s) in %.1f s", selected.count, Date().timeIntervalSince(started)))
     }

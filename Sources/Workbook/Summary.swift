@@ -136,6 +136,27 @@ public struct WorkbookSummary {
         return table
     }
 
+    /// One point per model of `samplesTable` that has both a likelihood and a recognised fraction:
+    /// its NLL (or tightest bound), the fraction of its samples recognised, and its sampling time.
+    public func trilemmaPoints() -> [(model: String, nll: Double, recognised: Double, samplingMs: Double?)] {
+        var points: [(model: String, nll: Double, recognised: Double, samplingMs: Double?)] = []
+        for chapter in chapters {
+            for name in chapter.metrics.keys.sorted() {
+                guard let p = MetricName(name), p.measure == "samples recognised" else { continue }
+                func value(_ measure: String) -> Double? { chapter.metrics["\(p.data)/\(measure)/\(p.model)"] }
+                let bound = chapter.metrics.keys.compactMap { key -> (Int, Double)? in
+                    guard let q = MetricName(key), q.data == p.data, q.model == p.model, q.measure.hasPrefix("test IWAE-"),
+                        let k = Int(q.measure.dropFirst("test IWAE-".count))
+                    else { return nil }
+                    return (k, chapter.metrics[key]!)
+                }.max { $0.0 < $1.0 }?.1
+                guard let nll = value("test NLL") ?? bound ?? value("test -ELBO") else { continue }
+                points.append((p.model, nll, chapter.metrics[name]!, value("sampling ms per image") ?? value("sampling ms for one image")))
+            }
+        }
+        return points
+    }
+
     /// The identities the chapters checked numerically (errors should be near zero).
     public func identitiesTable() -> ResultsTable {
         let table = ResultsTable(title: "Identities checked by measurement")
