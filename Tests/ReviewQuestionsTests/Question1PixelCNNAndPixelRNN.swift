@@ -222,6 +222,17 @@ struct Question1PixelCNNAndPixelRNN {
         #expect(growsLinearly(paths[.rowLSTM]!, in: rows), "Row LSTM: \(paths[.rowLSTM]!) for H = \(rows)")
         #expect(paths[.rowLSTM]![0] == paths[.rowLSTM]![1], "Row LSTM: the width changed the chain")
         #expect(growsLinearly(paths[.rasterLSTM]!, in: pixels), "raster LSTM: \(paths[.rasterLSTM]!) for D = \(pixels)")
+        // The chains follow the sequential steps each model declares by design (`trainingSteps`:
+        // D, H, 1; a constant of the architecture, not a count kept as it runs).
+        for kind in Kind.allCases {
+            let declared = sizes.map { kind.make(height: $0.0, width: $0.1).trainingSteps }
+            let path = paths[kind]!
+            if Set(declared) == [1] {
+                #expect(Set(path).count == 1, "\(kind)")
+            } else {
+                #expect(growsLinearly(path, in: declared), "\(kind): chains \(path), declared steps \(declared)")
+            }
+        }
         // A wider image lengthens the raster LSTM's chain, not the Row LSTM's or a PixelCNN's.
         #expect(paths[.rasterLSTM]![1] > paths[.rasterLSTM]![0] && paths[.pixelCNN]![1] == paths[.pixelCNN]![0])
     }

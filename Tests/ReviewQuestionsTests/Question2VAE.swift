@@ -23,7 +23,9 @@ import Testing
 /// the decoder's weights at once: E_q[log p(x|z)] by one reparameterized sample, the KL to the
 /// prior in closed form. Each claim below is checked: gradients in Double against central finite
 /// differences, the identity exactly on a linear-Gaussian model where every term is a formula, and
-/// the reparameterized gradient against the score-function (REINFORCE) one it replaces.
+/// the reparameterized gradient against the score-function (REINFORCE) one it replaces. Negative
+/// control: a sampler that cuts the gradient path to mu and sigma gives the same ELBO but fails
+/// the gradient check that the reparameterized one passes.
 /// Chapter 4 (`swift run -c release ch4-vae`) trains the VAE on digits and measures the same
 /// things on it.
 @Suite("Review question 2: how is a VAE built?")

@@ -25,8 +25,13 @@ import Testing
 ///
 /// The densities are exact (Gaussian mixtures, and a monotone generator whose density follows from
 /// the change of variables) and the integrals are Simpson quadrature, so the identities hold to
-/// rounding. Chapter 5 (`swift run -c release ch5-gan`) shows the same claims on trained networks,
-/// with figures.
+/// rounding. The two sides of every identity are computed apart: D* is found by search and
+/// checked as a stationary point, V(D*, G) is V evaluated at D*'s logits by the same function as
+/// for any D, JSD comes from its definition, two Kullback-Leibler divergences. Negative control: a
+/// D that is not D* scores lower, has a non-zero derivative of V, and breaks the identity. The
+/// gradients the game is played with (V in the discriminator's weights, both generator losses)
+/// are checked against finite differences. Chapter 5 (`swift run -c release ch5-gan`) shows the
+/// same claims on trained networks, with figures.
 @Suite("Review question 3: what does the GAN loss mean?")
 struct Question3GANLoss {
     /// p_data: two Gaussians, as in chapter 5.
