@@ -69,6 +69,26 @@ public enum GANTheory {
         grid.integrate(d.indices.map { pointwiseValue(discriminator: d[$0], pData: pData[$0], pModel: pModel[$0]) })
     }
 
+    /// The integrand of V at one point for a discriminator given by its logit l, D = sigmoid(l),
+    /// as the networks give it: p_data log sigmoid(l) + p_g log sigmoid(-l), each log-sigmoid
+    /// computed stably (finite where D rounds to 0 or 1) and each term 0 where its density is 0.
+    public static func pointwiseValue(discriminatorLogit l: Double, pData: Double, pModel: Double) -> Double {
+        func logSigmoid(_ a: Double) -> Double { -(Swift.max(-a, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(a)))) }
+        return (pData == 0 ? 0 : pData * logSigmoid(l)) + (pModel == 0 ? 0 : pModel * logSigmoid(-l))
+    }
+
+    /// V(D, G) for a discriminator given by its logits on the grid, D = sigmoid(logits): the same
+    /// code for every D, the best one included.
+    public static func value(discriminatorLogits l: [Double], pData: [Double], pModel: [Double], on grid: QuadratureGrid) -> Double {
+        grid.integrate(l.indices.map { pointwiseValue(discriminatorLogit: l[$0], pData: pData[$0], pModel: pModel[$0]) })
+    }
+
+    /// The logit of D*: log p_data - log p_g (plus or minus infinity where one density is 0, and 0
+    /// where both are, where D is free).
+    public static func optimalDiscriminatorLogit(pData: Double, pModel: Double) -> Double {
+        pData == 0 && pModel == 0 ? 0 : Foundation.log(pData) - Foundation.log(pModel)
+    }
+
     /// V(D*, G) = integral of p_data log(p_data / (p_data + p_g)) + p_g log(p_g / (p_data + p_g)).
     /// (Both logs straight from the densities: 1 - D* would round to 0 where p_g << p_data.)
     public static func optimalValue(pData: [Double], pModel: [Double], on grid: QuadratureGrid) -> Double {

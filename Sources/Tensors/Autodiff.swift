@@ -184,3 +184,67 @@ public final class Parameter<Scalar: TensorScalar> {
 
     public var shape: [Int] { value.shape }
 }
+
+/// The shape of a recorded computation, for reading only: which op each tape record is and which
+/// records it read. It holds no values and no backward rules, and recording it runs `f` exactly
+/// as `valueAndGradient` would, without the backward pass.
+///
+/// What it is for: the *critical path*, the longest chain of ops from an input to the output,
+/// each op waiting for the one before. Ops on different branches could run side by side; ops on
+/// one chain cannot, whatever the hardware. (A fused op is one node: read its chain as one step
+/// only if it is internally parallel, as a convolution or a matrix product is; a fused recurrence
+/// hides a chain of steps inside one node.)
+public struct TapeGraph: Sendable {
+    public struct Node: Sendable {
+        /// The op's name ("input" for a watched tensor).
+        public let op: String
+        /// The shape of its output.
+        public let shape: [Int]
+        /// The positions of the records it read (inputs that were not on the tape are left out).
+        public let parents: [Int]
+    }
+
+    /// Every record in creation order (a topological order: parents come first).
+    public let nodes: [Node]
+    /// The positions of the watched inputs, in the order given.
+    public let inputs: [Int]
+    /// The position of `f`'s result, or nil if it depends on no watched input.
+    public let output: Int?
+
+    /// The number of ops on the longest chain from record `start` to record `end` (0 when they
+    /// are the same record), or nil when `end` does not depend on `start`. One loop in creation
+    /// order: the length to a record is one more than the longest to any of its parents.
+    public func longestPath(from start: Int, to end: Int) -> Int? {
+        precondition(nodes.indices.contains(start) && nodes.indices.contains(end), "records \(start), \(end) are not on a tape of \(nodes.count)")
+        guard start <= end else { return nil }
+        var length = [Int](repeating: -1, count: end + 1)
+        length[start] = 0
+        for r in (start + 1)..<(end + 1) {
+            for p in nodes[r].parents where p >= start && length[p] >= 0 { length[r] = Swift.max(length[r], length[p] + 1) }
+        }
+        return length[end] >= 0 ? length[end] : nil
+    }
+
+    /// The longest chain of ops from watched input `k` to the output, or nil if there is none.
+    public func criticalPath(fromInput k: Int = 0) -> Int? {
+        guard let output else { return nil }
+        return longestPath(from: inputs[k], to: output)
+    }
+}
+
+/// The tape that `valueAndGradient(at: inputs, of: f)` would record, as a `TapeGraph`: f is run
+/// once on the watched inputs, no backward pass.
+public func recordedTape<Scalar: TensorScalar>(
+    at inputs: [Tensor<Scalar>], of f: ([Tensor<Scalar>]) -> Tensor<Scalar>
+) -> TapeGraph {
+    precondition(TapeContext.current == nil, "recordedTape cannot be nested in a gradient computation")
+    let tape = Tape<Scalar>()
+    return TapeContext.$current.withValue(tape) {
+        let watched = inputs.map { tape.watch($0) }
+        let value = f(watched)
+        let output = value.node.flatMap { $0.tape == tape.id ? $0.index : nil }
+        return TapeGraph(
+            nodes: tape.records.map { TapeGraph.Node(op: $0.op, shape: $0.shape, parents: $0.inputs.compactMap { $0 }) },
+            inputs: watched.map { $0.node!.index }, output: output)
+    }
+}

@@ -8,9 +8,13 @@
 /// whose error is O(eps^2) plus rounding of order |L| * 1e-16 / eps. The relative error of one
 /// element is |a - n| / max(|a|, |n|), taken as zero when |a - n| is below the absolute floor
 /// (near-zero gradients, where a relative error means nothing).
+///
+/// A check that compared nothing proves nothing: over zero elements (no inputs, or only empty
+/// ones) the result's error is infinite, so that every tolerance rejects it.
 public enum GradientCheck {
     public struct Result: CustomStringConvertible, Sendable {
-        /// The largest relative error over all elements of all inputs.
+        /// The largest relative error over all elements of all inputs; infinity when no element
+        /// was compared.
         public let maxRelativeError: Double
         /// Where it occurred: input number, element index, autodiff and finite-difference values.
         public let worst: (input: Int, element: Int, analytic: Double, numeric: Double)
@@ -18,7 +22,8 @@ public enum GradientCheck {
         public let elements: Int
 
         public var description: String {
-            "max relative error \(maxRelativeError) over \(elements) elements (input \(worst.input), element \(worst.element): autodiff \(worst.analytic), finite difference \(worst.numeric))"
+            if elements == 0 { return "no element compared: the check proves nothing" }
+            return "max relative error \(maxRelativeError) over \(elements) elements (input \(worst.input), element \(worst.element): autodiff \(worst.analytic), finite difference \(worst.numeric))"
         }
     }
 
@@ -59,7 +64,9 @@ public enum GradientCheck {
                 }
             }
         }
-        return Result(maxRelativeError: Swift.max(maxError, 0), worst: worst, elements: elements)
+        // Nothing compared is a failure, not a pass.
+        let error = elements == 0 ? Double.infinity : Swift.max(maxError, 0)
+        return Result(maxRelativeError: error, worst: worst, elements: elements)
     }
 
     /// Checks the gradient with respect to a model's parameters (their values are restored).

@@ -171,8 +171,7 @@ struct GANLossTests {
 @Suite("GAN training, mode coverage and Parzen windows")
 struct GANTrainingTests {
     /// A few hundred alternating steps on a 1-D problem bring p_g closer to p_data (JSD by
-    /// quadrature on the exact densities), and k = 3 takes three discriminator steps per
-    /// generator step.
+    /// quadrature on the exact densities). (The order of the steps is tested in `AlgorithmOneTests`.)
     @Test func trainingReducesTheJensenShannonDivergence() {
         var rng = Random(seed: 2)
         let generator = MonotoneGenerator1D<Float>(units: 2, mean: -2, std: 0.5, using: &rng)
@@ -188,7 +187,6 @@ struct GANTrainingTests {
         for _ in 0..<100 {
             _ = trainer.step(realBatch: { rng in .normal([32, 1], mean: 1, using: &rng) }, using: &rng)
         }
-        #expect(dOptimizer.step == 300)
         let after = jsd()
         #expect(after < 0.25 * before, "JSD \(before) -> \(after)")
     }
@@ -237,5 +235,152 @@ struct GANTrainingTests {
         let candidates = [0.1, 0.3, 1.0, 3.0]
         let (best, scores) = window.bestWidth(among: candidates)
         #expect(scores.max() == window.meanLogDensity(sigma: best).mean)
+    }
+}
+
+/// Algorithm 1 of the GAN paper, watched from outside the trainer: for each training iteration,
+/// k times { draw a minibatch of m noise samples and a minibatch of m data examples, update D by
+/// ascending its gradient }, then { draw a fresh minibatch of m noise samples, update G by
+/// descending its gradient }. The trainer gets networks and optimisers that write down every
+/// call: what each network was fed, which optimiser was asked to update which parameters with
+/// which gradients, and every parameter value before and after each update.
+@Suite("GAN training: Algorithm 1")
+struct AlgorithmOneTests {
+    enum Event {
+        case batch(Tensor<Float>)
+        case forward(network: String, input: Tensor<Float>)
+        case update(player: String, parameters: [ObjectIdentifier], gradients: [Tensor<Float>], before: Snapshot, after: Snapshot)
+    }
+
+    /// Every parameter value of both players at one moment.
+    struct Snapshot: Equatable {
+        var generator: [Tensor<Float>]
+        var discriminator: [Tensor<Float>]
+    }
+
+    final class Log {
+        var events: [Event] = []
+        var players: (generator: MLP<Float>, discriminator: MLP<Float>)?
+        func snapshot() -> Snapshot {
+            Snapshot(generator: players!.generator.parameters.map(\.value), discriminator: players!.discriminator.parameters.map(\.value))
+        }
+        /// Puts the values of a snapshot back into both players (to recompute a past step).
+        func restore(_ snapshot: Snapshot) {
+            for (p, v) in zip(players!.generator.parameters, snapshot.generator) { p.value = v }
+            for (p, v) in zip(players!.discriminator.parameters, snapshot.discriminator) { p.value = v }
+        }
+    }
+
+    /// An MLP that writes down every input it is fed.
+    struct Recording: Network {
+        let name: String
+        let mlp: MLP<Float>
+        let log: Log
+        var parameters: [Parameter<Float>] { mlp.parameters }
+        func callAsFunction(_ x: Tensor<Float>) -> Tensor<Float> {
+            log.events.append(.forward(network: name, input: x.detached))
+            return mlp(x)
+        }
+    }
+
+    /// Plain SGD that writes down what it was asked to update, with the values around it.
+    final class RecordingOptimizer: Optimizer {
+        let player: String
+        let log: Log
+        let sgd = SGD<Float>(learningRate: 0.1)
+        init(_ player: String, _ log: Log) { (self.player, self.log) = (player, log) }
+        func update(_ parameters: [Parameter<Float>], with gradients: [Tensor<Float>]) {
+            let before = log.snapshot()
+            sgd.update(parameters, with: gradients)
+            log.events.append(
+                .update(player: player, parameters: parameters.map(ObjectIdentifier.init), gradients: gradients, before: before, after: log.snapshot()))
+        }
+    }
+
+    @Test(arguments: [1, 3])
+    func kDiscriminatorStepsOnFreshMinibatchesThenOneGeneratorStep(k: Int) {
+        var rng = Random(seed: 41)
+        let log = Log()
+        let g = MLP<Float>(sizes: [2, 5, 2], activation: .tanh, using: &rng)
+        let d = MLP<Float>(sizes: [2, 5, 1], activation: .tanh, using: &rng)
+        log.players = (g, d)
+        let trainer = GANTrainer(
+            generator: Recording(name: "G", mlp: g, log: log), discriminator: Recording(name: "D", mlp: d, log: log), noiseSize: 2,
+            discriminatorSteps: k, generatorOptimizer: RecordingOptimizer("G", log), discriminatorOptimizer: RecordingOptimizer("D", log))
+        let data = Tensor<Float>.normal([64, 2], mean: 1, using: &rng)
+        let m = 4
+        let (iterations, start) = (2, log.snapshot())
+        for _ in 0..<iterations {
+            _ = trainer.step(
+                realBatch: { rng in
+                    let rows = (0..<m).map { _ in rng.index(below: 64) }
+                    let batch = Tensor<Float>(shape: [m, 2], scalars: rows.flatMap { Array(data.scalars[($0 * 2)..<($0 * 2 + 2)]) })
+                    log.events.append(.batch(batch))
+                    return batch
+                }, using: &rng)
+        }
+        let end = log.snapshot()
+
+        // The order: per iteration, k times (data minibatch, G on noise, D on data, D on samples,
+        // update of D), then (G on noise, D on samples, update of G).
+        func label(_ e: Event) -> String {
+            switch e {
+            case .batch: "data"
+            case .forward(let network, _): network
+            case .update(let player, _, _, _, _): "update \(player)"
+            }
+        }
+        let iteration = Array(repeating: ["data", "G", "D", "D", "update D"], count: k).flatMap { $0 } + ["G", "D", "update G"]
+        #expect(log.events.map(label) == Array(Array(repeating: iteration, count: iterations).joined()))
+        guard log.events.map(label) == Array(Array(repeating: iteration, count: iterations).joined()) else { return }
+
+        var noises: [Tensor<Float>] = [], batches: [Tensor<Float>] = []
+        var previous = start
+        for t in 0..<iterations {
+            let events = Array(log.events[(t * iteration.count)..<((t + 1) * iteration.count)])
+            for s in 0..<k {
+                guard case .batch(let batch) = events[5 * s], case .forward(_, let z) = events[5 * s + 1],
+                    case .forward(_, let real) = events[5 * s + 2], case .forward(_, let fake) = events[5 * s + 3],
+                    case .update(_, let ids, let grads, let before, let after) = events[5 * s + 4]
+                else { Issue.record("unexpected event"); return }
+                // D is fed the minibatch just drawn, and samples of G on the noise just drawn
+                // (recomputed here with the parameters of that moment).
+                log.restore(before)
+                #expect(real == batch && z.shape == [m, 2])
+                #expect(withoutGradient { fake == g(z) })
+                // Only D's parameters are updated, with the gradient of -V on exactly these two
+                // minibatches (recomputed here), and G's parameters are not touched.
+                #expect(ids == d.parameters.map(ObjectIdentifier.init))
+                #expect(before == previous, "something changed the parameters between updates")
+                #expect(after.generator == before.generator && after.discriminator != before.discriminator)
+                let expected = valueAndGradient(at: before.discriminator) { w in
+                    for (p, v) in zip(d.parameters, w) { p.value = v }
+                    return GANLoss.discriminator(realLogits: d(batch), fakeLogits: d(fake))
+                }.gradients
+                #expect(zip(grads, expected).allSatisfy { $0 == $1 }, "D's update used another gradient")
+                (noises, batches, previous) = (noises + [z], batches + [batch], after)
+            }
+            guard case .forward(_, let z) = events[5 * k], case .forward(_, let fake) = events[5 * k + 1],
+                case .update(_, let ids, let grads, let before, let after) = events[5 * k + 2]
+            else { Issue.record("unexpected event"); return }
+            // The generator step: fresh noise, D fed G(z), only G's parameters updated, D's
+            // parameters the same before and after.
+            log.restore(before)
+            #expect(withoutGradient { fake == g(z) })
+            #expect(ids == g.parameters.map(ObjectIdentifier.init))
+            #expect(before == previous)
+            #expect(after.discriminator == before.discriminator && after.generator != before.generator)
+            let expected = valueAndGradient(at: before.generator) { w in
+                for (p, v) in zip(g.parameters, w) { p.value = v }
+                return GANLoss.generator(fakeLogits: d(g(z)), objective: .nonSaturating)
+            }.gradients
+            #expect(zip(grads, expected).allSatisfy { $0 == $1 }, "G's update used another gradient")
+            (noises, previous) = (noises + [z], after)
+        }
+        #expect(previous == end, "the parameters changed outside the updates")
+        // Every minibatch of noise and of data is fresh: no two are the same.
+        for (i, a) in noises.enumerated() { for b in noises[(i + 1)...] { #expect(a != b, "a noise minibatch was reused") } }
+        for (i, a) in batches.enumerated() { for b in batches[(i + 1)...] { #expect(a != b, "a data minibatch was reused") } }
+        #expect(noises.count == iterations * (k + 1) && batches.count == iterations * k)
     }
 }

@@ -8,17 +8,30 @@ import Tensors
 struct PixelCNNTests {
     // MARK: The masks
 
-    /// The lecture's 5x5 mask A: ones above and left of the centre, zeros from the centre on.
+    /// The masks derived from raster order, independently of `CausalMask`: tap (i, j) of a k x k
+    /// kernel centred on pixel (r, c) reads pixel (r + i - k/2, c + j - k/2), whose raster index
+    /// on an image of width w >= k is that of the centre plus (i - k/2) w + (j - k/2). Mask A
+    /// opens exactly the taps whose index is smaller (pixels before the centre), mask B those
+    /// not larger. The lecture's printed 5x5 mask A is this derivation for k = 5.
     @Test func lectureMaskA() {
-        let lecture = [
-            [1, 1, 1, 1, 1],
-            [1, 1, 1, 1, 1],
-            [1, 1, 0, 0, 0],
-            [0, 0, 0, 0, 0],
-            [0, 0, 0, 0, 0],
-        ]
-        #expect(CausalMask.a.matrix(kernelSize: 5) == lecture)
+        func derived(_ mask: CausalMask, _ k: Int, width w: Int) -> [[Int]] {
+            (0..<k).map { i in
+                (0..<k).map { j in
+                    let offset = (i - k / 2) * w + (j - k / 2)
+                    return (mask == .a ? offset < 0 : offset <= 0) ? 1 : 0
+                }
+            }
+        }
+        for k in [1, 3, 5, 7] {
+            for mask in CausalMask.allCases {
+                #expect(mask.matrix(kernelSize: k) == derived(mask, k, width: k + 4), "mask \(mask), k = \(k)")
+            }
+        }
+        let lecture = derived(.a, 5, width: 28)
         #expect(CausalMask.lecture5x5 == lecture)
+        #expect(CausalMask.a.matrix(kernelSize: 5) == lecture)
+        // The derivation can tell the two masks apart: they differ in the centre tap only.
+        #expect(derived(.a, 5, width: 9) != derived(.b, 5, width: 9))
         var b = lecture
         b[2][2] = 1
         #expect(CausalMask.b.matrix(kernelSize: 5) == b)

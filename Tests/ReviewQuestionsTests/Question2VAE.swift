@@ -23,26 +23,70 @@ import Testing
 /// the decoder's weights at once: E_q[log p(x|z)] by one reparameterized sample, the KL to the
 /// prior in closed form. Each claim below is checked: gradients in Double against central finite
 /// differences, the identity exactly on a linear-Gaussian model where every term is a formula, and
-/// the reparameterized gradient against the score-function (REINFORCE) one it replaces.
+/// the reparameterized gradient against the score-function (REINFORCE) one it replaces. Negative
+/// control: a sampler that cuts the gradient path to mu and sigma gives the same ELBO but fails
+/// the gradient check that the reparameterized one passes.
 /// Chapter 4 (`swift run -c release ch4-vae`) trains the VAE on digits and measures the same
 /// things on it.
 @Suite("Review question 2: how is a VAE built?")
 struct Question2VAE {
     // MARK: The three parts, each differentiable
 
-    /// The encoder: one network, D inputs to 2K outputs read as [mu, log sigma^2]; its gradient
-    /// with respect to every weight is exact.
+    /// The encoder: one network, D inputs to 2K outputs read as [mu, log sigma^2]. Both halves, on
+    /// every row, equal the network computed by hand from its weight matrices (plain loops over
+    /// the parameters' numbers, no tensor ops), and each half's gradient with respect to every
+    /// weight of the encoder is exact.
     @Test func theEncoderMapsAnImageToTheMeanAndLogVarianceOfQ() {
-        let vae = Fixtures.tinyVAE(dataSize: 5, latent: 2)
-        let x = Fixtures.binaryImages(count: 3, dataSize: 5, seed: 1)
+        let (n, d, k) = (3, 5, 2)
+        let vae = Fixtures.tinyVAE(dataSize: d, latent: k)
+        let x = Fixtures.binaryImages(count: n, dataSize: d, seed: 1)
         let (mean, logVariance) = vae.encode(x)
-        #expect(mean.shape == [3, 2] && logVariance.shape == [3, 2])
-        #expect(Array(mean.scalars.prefix(2)) == Array(vae.encoder(x).scalars.prefix(2)))
-        let check = GradientCheck.check(parameters: vae.encoder.parameters) {
-            let (m, lv) = vae.encode(x)
-            return Tensor.concatenate([m, lv], alongAxis: 1)
+        #expect(mean.shape == [n, k] && logVariance.shape == [n, k])
+        // The reference: h = tanh(x W1 + b1), out = h W2 + b2, row-major weights [in, out].
+        func dense(_ input: [Double], _ layer: Linear<Double>) -> [Double] {
+            let (w, b) = (layer.weight.value, layer.bias.value.scalars)
+            let (rows, columns) = (w.shape[0], w.shape[1])
+            return (0..<columns).map { o in (0..<rows).reduce(b[o]) { $0 + input[$1] * w.scalars[$1 * columns + o] } }
         }
-        #expect(check.maxRelativeError <= 1e-6, "encoder: \(check)")
+        #expect(vae.encoder.layers.count == 2)
+        for row in 0..<n {
+            let pixels = Array(x.scalars[(row * d)..<((row + 1) * d)])
+            let out = dense(dense(pixels, vae.encoder.layers[0]).map(Foundation.tanh), vae.encoder.layers[1])
+            for j in 0..<k {
+                #expect(Swift.abs(mean.scalars[row * k + j] - out[j]) < 1e-12, "mu[\(row), \(j)]")
+                #expect(Swift.abs(logVariance.scalars[row * k + j] - out[k + j]) < 1e-12, "log sigma^2[\(row), \(j)]")
+            }
+        }
+        let weights = vae.encoder.parameterCount
+        let ofMean = GradientCheck.check(parameters: vae.encoder.parameters) { vae.encode(x).mean }
+        let ofLogVariance = GradientCheck.check(parameters: vae.encoder.parameters) { vae.encode(x).logVariance }
+        #expect(ofMean.maxRelativeError <= 1e-6 && ofMean.elements == weights, "mu: \(ofMean)")
+        #expect(ofLogVariance.maxRelativeError <= 1e-6 && ofLogVariance.elements == weights, "log sigma^2: \(ofLogVariance)")
+    }
+
+    /// Negative control: a sampler that cuts the gradient to mu and sigma (z computed from
+    /// detached mu and log sigma^2: the same numbers, no path back) gives the same ELBO, but the
+    /// gradient check of the ELBO in the encoder's weights catches it (only the KL term's
+    /// gradient is left); the reparameterized sampler passes the same check.
+    @Test func aSamplerThatCutsTheGradientToMuAndSigmaIsCaught() {
+        let vae = Fixtures.tinyVAE()
+        let x = Fixtures.binaryImages(count: 3, dataSize: 5, seed: 1)
+        var rng = Random(seed: 2)
+        let noise = Tensor<Double>.normal([3, 2], using: &rng)
+        func elbo(cut: Bool) -> Tensor<Double> {
+            let (mean, logVariance) = vae.encode(x)
+            let z = cut
+                ? VAE<Double>.reparameterize(mean: mean.detached, logVariance: logVariance.detached, noise: noise)
+                : VAE<Double>.reparameterize(mean: mean, logVariance: logVariance, noise: noise)
+            return VAE<Double>.bernoulliLogLikelihood(logits: vae.decode(z), images: x)
+                - Tensor.gaussianKL(mean: mean, logVariance: logVariance).sum(alongAxis: 1)
+        }
+        let reference = withoutGradient { vae.elboTerms(x, noise: noise).elbo }
+        #expect(withoutGradient { elbo(cut: false) == reference && elbo(cut: true) == reference })
+        let right = GradientCheck.check(parameters: vae.encoder.parameters) { elbo(cut: false) }
+        let cut = GradientCheck.check(parameters: vae.encoder.parameters) { elbo(cut: true) }
+        #expect(right.maxRelativeError <= 1e-6, "reparameterized: \(right)")
+        #expect(cut.maxRelativeError > 1e-2, "a sampler without a gradient path passed: \(cut)")
     }
 
     /// Reparameterized sampling: z = mu + e^(logvar / 2) eps is distributed as N(mu, sigma^2)

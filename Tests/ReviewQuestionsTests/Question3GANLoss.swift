@@ -25,8 +25,13 @@ import Testing
 ///
 /// The densities are exact (Gaussian mixtures, and a monotone generator whose density follows from
 /// the change of variables) and the integrals are Simpson quadrature, so the identities hold to
-/// rounding. Chapter 5 (`swift run -c release ch5-gan`) shows the same claims on trained networks,
-/// with figures.
+/// rounding. The two sides of every identity are computed apart: D* is found by search and
+/// checked as a stationary point, V(D*, G) is V evaluated at D*'s logits by the same function as
+/// for any D, JSD comes from its definition, two Kullback-Leibler divergences. Negative control: a
+/// D that is not D* scores lower, has a non-zero derivative of V, and breaks the identity. The
+/// gradients the game is played with (V in the discriminator's weights, both generator losses)
+/// are checked against finite differences. Chapter 5 (`swift run -c release ch5-gan`) shows the
+/// same claims on trained networks, with figures.
 @Suite("Review question 3: what does the GAN loss mean?")
 struct Question3GANLoss {
     /// p_data: two Gaussians, as in chapter 5.
@@ -46,16 +51,46 @@ struct Question3GANLoss {
         GaussianMixture1D(weights: [1], means: [mean], standardDeviations: [std])
     }
 
+    /// The maximiser of a concave function on (0, 1), by golden-section search: no formula.
+    static func maximiser(_ f: (Double) -> Double) -> Double {
+        let ratio = (5.0.squareRoot() - 1) / 2
+        var (a, b) = (1e-15, 1 - 1e-15)
+        for _ in 0..<200 {
+            let (c, d) = (b - ratio * (b - a), a + ratio * (b - a))
+            if f(c) < f(d) { a = c } else { b = d }
+        }
+        return (a + b) / 2
+    }
+
+    /// The logits of D* on the grid, log p_data - log p_g: a discriminator like any other.
+    static func optimalLogits(_ pData: [Double], _ pModel: [Double]) -> [Double] {
+        pData.indices.map { GANTheory.optimalDiscriminatorLogit(pData: pData[$0], pModel: pModel[$0]) }
+    }
+
+    /// A bump of height `size` centred at `centre` on the grid, to add to a discriminator's logits.
+    static func bump(centre: Double, size: Double, on grid: QuadratureGrid) -> [Double] {
+        grid.x.map { size * Foundation.exp(-($0 - centre) * ($0 - centre)) }
+    }
+
+    /// JSD(p || q) from its definition, 1/2 KL(p || m) + 1/2 KL(q || m) with m = (p + q) / 2.
+    static func jensenShannonFromKL(_ p: [Double], _ q: [Double], on grid: QuadratureGrid) -> Double {
+        let m = p.indices.map { (p[$0] + q[$0]) / 2 }
+        return 0.5 * GANTheory.kullbackLeibler(p, m, on: grid) + 0.5 * GANTheory.kullbackLeibler(q, m, on: grid)
+    }
+
     // MARK: 1. The best discriminator
 
     /// Pointwise, p_data log D + p_g log(1 - D) is a concave function of D in (0, 1) whose
-    /// derivative p_data / D - p_g / (1 - D) vanishes at D* = p_data / (p_data + p_g): checked by
-    /// central differences, with the derivative clearly positive below D* and negative above.
+    /// derivative p_data / D - p_g / (1 - D) vanishes at D* = p_data / (p_data + p_g): the
+    /// maximiser found by golden-section search is D*, the derivative (central differences) is 0
+    /// there, clearly positive below D* and negative above.
     @Test(arguments: [(0.3, 0.1), (0.05, 2.0), (1.0, 1.0), (1e-3, 0.4), (2.5, 1e-4)])
     func theBestResponseMaximisesTheValueAtEveryPoint(pData: Double, pModel: Double) {
         let dStar = GANTheory.optimalDiscriminator(pData: pData, pModel: pModel)
-        #expect(Swift.abs(dStar - pData / (pData + pModel)) < 1e-15)
         func f(_ d: Double) -> Double { GANTheory.pointwiseValue(discriminator: d, pData: pData, pModel: pModel) }
+        // The maximiser found by search, knowing nothing of the formula, is D*.
+        let found = Self.maximiser(f)
+        #expect(Swift.abs(found - dStar) < 1e-6 * Swift.max(1, dStar / (1 - dStar)), "search found \(found), D* = \(dStar)")
         let h = 1e-4 * Swift.min(dStar, 1 - dStar)
         func derivative(_ d: Double) -> Double { (f(d + h) - f(d - h)) / (2 * h) }
         let scale = pData + pModel  // the size of p_data / D at D*
@@ -67,23 +102,19 @@ struct Question3GANLoss {
     }
 
     /// Over the whole line: moving D away from D* in any direction (a bump in its logit, of
-    /// either sign, anywhere) lowers V(D, G), and the further the lower.
+    /// either sign, anywhere) lowers V(D, G), and the further the lower. V is evaluated by one
+    /// function of the logits for every D, D* included.
     @Test func everyOtherDiscriminatorScoresLower() {
         let grid = Self.grid
         let pModel = grid.x.map(Self.generator().exact.density)
-        let dStar = grid.x.indices.map { GANTheory.optimalDiscriminator(pData: Self.pData[$0], pModel: pModel[$0]) }
-        let best = GANTheory.value(discriminator: dStar, pData: Self.pData, pModel: pModel, on: grid)
-        #expect(Swift.abs(best - GANTheory.optimalValue(pData: Self.pData, pModel: pModel, on: grid)) < 1e-9)
+        let lStar = Self.optimalLogits(Self.pData, pModel)
+        let best = GANTheory.value(discriminatorLogits: lStar, pData: Self.pData, pModel: pModel, on: grid)
         for centre in [-2.0, 0.0, 1.5] {
             var previous = best
             for size in [0.1, 0.5, 2.0] {
                 for sign in [-1.0, 1.0] {
-                    let d = grid.x.indices.map { i -> Double in
-                        let logit = Foundation.log(dStar[i] / (1 - dStar[i]))
-                        let bump = sign * size * Foundation.exp(-(grid.x[i] - centre) * (grid.x[i] - centre))
-                        return 1 / (1 + Foundation.exp(-(logit + bump)))
-                    }
-                    let v = GANTheory.value(discriminator: d, pData: Self.pData, pModel: pModel, on: grid)
+                    let bump = Self.bump(centre: centre, size: sign * size, on: grid)
+                    let v = GANTheory.value(discriminatorLogits: zip(lStar, bump).map(+), pData: Self.pData, pModel: pModel, on: grid)
                     #expect(v < best, "a bump of \(sign * size) at \(centre) scores \(v), above V(D*, G) = \(best)")
                     if sign > 0 {
                         #expect(v < previous, "a larger bump at \(centre) should score lower")
@@ -92,6 +123,35 @@ struct Question3GANLoss {
                 }
             }
         }
+    }
+
+    /// D* is a stationary point of V and no other D is: the derivative of V along a bump in the
+    /// logit, t -> V(l + t bump), is 0 at D* (central differences) and clearly not at a D with a
+    /// bump already in it (negative control: the same check rejects a D that is not D*, which
+    /// also scores lower and breaks the identity of the next section).
+    @Test func theValueIsStationaryAtTheBestResponseAndNowhereElse() {
+        let grid = Self.grid
+        let pModel = grid.x.map(Self.generator().exact.density)
+        let lStar = Self.optimalLogits(Self.pData, pModel)
+        let direction = Self.bump(centre: 0.5, size: 1, on: grid)
+        func derivative(at l: [Double]) -> Double {
+            let h = 1e-4
+            func v(_ t: Double) -> Double {
+                GANTheory.value(discriminatorLogits: zip(l, direction).map { $0 + t * $1 }, pData: Self.pData, pModel: pModel, on: grid)
+            }
+            return (v(h) - v(-h)) / (2 * h)
+        }
+        #expect(Swift.abs(derivative(at: lStar)) < 1e-8, "dV/dt at D* = \(derivative(at: lStar))")
+        let notBest = zip(lStar, Self.bump(centre: -1, size: 0.7, on: grid)).map(+)
+        let slope = derivative(at: notBest)
+        #expect(Swift.abs(slope) > 1e-3, "dV/dt at a D that is not D* = \(slope)")
+        let (vBest, vOther) = (
+            GANTheory.value(discriminatorLogits: lStar, pData: Self.pData, pModel: pModel, on: grid),
+            GANTheory.value(discriminatorLogits: notBest, pData: Self.pData, pModel: pModel, on: grid)
+        )
+        #expect(vOther < vBest - 1e-3, "V(D, G) = \(vOther), V(D*, G) = \(vBest)")
+        let jsd = Self.jensenShannonFromKL(Self.pData, pModel, on: grid)
+        #expect(Swift.abs(vOther - (2 * jsd - 2 * Foundation.log(2.0))) > 1e-3, "the identity holds for a D that is not D*")
     }
 
     /// Gradient ascent on V over a network's weights ends at D*: a small network D(x) =
@@ -132,7 +192,7 @@ struct Question3GANLoss {
         // It cannot beat the best value, and it closes 99% of the way to it from D = 1/2 (-log 4).
         let (v, best) = (
             GANTheory.value(discriminator: trained, pData: pData, pModel: pModel, on: grid),
-            GANTheory.optimalValue(pData: pData, pModel: pModel, on: grid)
+            GANTheory.value(discriminatorLogits: Self.optimalLogits(pData, pModel), pData: pData, pModel: pModel, on: grid)
         )
         #expect(v <= best + 1e-9 && best - v < 0.01 * (best + Foundation.log(4.0)), "V(D, G) = \(v), V(D*, G) = \(best)")
     }
@@ -149,18 +209,26 @@ struct Question3GANLoss {
     /// V(D*, G) = E_data[log p_data / (p_data + p_g)] + E_g[log p_g / (p_data + p_g)]
     ///          = KL(p_data || m) + KL(p_g || m) - 2 log 2 = 2 JSD(p_data || p_g) - 2 log 2,
     /// with m = (p_data + p_g) / 2: checked to 1e-6 on pairs from overlapping to disjoint, where
-    /// JSD reaches its largest value, log 2, and V(D*, G) = 0.
+    /// JSD reaches its largest value, log 2, and V(D*, G) = 0. The two sides are computed apart:
+    /// V by evaluating V at the logits of D* (the same function that evaluates it at any D), JSD
+    /// from its definition by two Kullback-Leibler divergences. The workbook's closed forms
+    /// (`optimalValue`, `jensenShannon`) agree with both.
     @Test(arguments: 0..<4)
     func atTheBestResponseTheValueIsTwiceTheJensenShannonDivergenceMinusLog4(pair index: Int) {
         let pair = Self.pairs[index]
         let grid = QuadratureGrid(from: -40, to: 40, count: 16_001)
-        let p = grid.x.map(pair.pData), q = grid.x.map(pair.pModel)
+        // Densities below 1e-300 are set to 0, so that m = (p + q) / 2 cannot round to 0 where
+        // p or q does not (a subnormal p halved): both sides see the same p and q.
+        func floored(_ density: (Double) -> Double) -> [Double] { grid.x.map { x in density(x) < 1e-300 ? 0 : density(x) } }
+        let (p, q) = (floored(pair.pData), floored(pair.pModel))
         #expect(Swift.abs(grid.integrate(p) - 1) < 1e-9 && Swift.abs(grid.integrate(q) - 1) < 1e-9, "\(pair.name)")
-        let v = GANTheory.optimalValue(pData: p, pModel: q, on: grid)
-        let jsd = GANTheory.jensenShannon(p, q, on: grid)
+        let v = GANTheory.value(discriminatorLogits: Self.optimalLogits(p, q), pData: p, pModel: q, on: grid)
+        let jsd = Self.jensenShannonFromKL(p, q, on: grid)
         #expect(Swift.abs(v - (2 * jsd - 2 * Foundation.log(2.0))) < 1e-6, "\(pair.name): V(D*, G) = \(v), JSD = \(jsd)")
         #expect(jsd > 0 && jsd <= Foundation.log(2.0) + 1e-12, "\(pair.name): JSD = \(jsd)")
         if index == 3 { #expect(Swift.abs(v) < 1e-6 && Swift.abs(jsd - Foundation.log(2.0)) < 1e-6) }
+        #expect(Swift.abs(GANTheory.optimalValue(pData: p, pModel: q, on: grid) - v) < 1e-9, "\(pair.name): optimalValue")
+        #expect(Swift.abs(GANTheory.jensenShannon(p, q, on: grid) - jsd) < 1e-9, "\(pair.name): jensenShannon")
     }
 
     // MARK: 3. The minimum of the game
@@ -171,7 +239,8 @@ struct Question3GANLoss {
         let grid = Self.grid
         let shifts = stride(from: -2.0, through: 2.0, by: 0.25).map { $0 }
         let values = shifts.map { s in
-            GANTheory.optimalValue(pData: Self.pData, pModel: grid.x.map { Self.data.density($0 - s) }, on: grid)
+            let pModel = grid.x.map { Self.data.density($0 - s) }
+            return GANTheory.value(discriminatorLogits: Self.optimalLogits(Self.pData, pModel), pData: Self.pData, pModel: pModel, on: grid)
         }
         let atZero = values[shifts.firstIndex(of: 0)!]
         #expect(Swift.abs(atZero + Foundation.log(4.0)) < 1e-9, "V(D*, G) at p_g = p_data is \(atZero)")
@@ -181,8 +250,54 @@ struct Question3GANLoss {
         // Increasing with |s| on either side of 0.
         for i in 1..<values.count where shifts[i] > 0 { #expect(values[i] > values[i - 1]) }
         for i in 1..<values.count where shifts[i] <= 0 { #expect(values[i] < values[i - 1]) }
-        // At p_g = p_data the best discriminator can only guess: D* = 1/2 everywhere.
-        #expect(Self.pData.allSatisfy { GANTheory.optimalDiscriminator(pData: $0, pModel: $0) == 0.5 })
+        // At p_g = p_data the best discriminator can only guess: the maximiser of the pointwise
+        // value, found by search, is 1/2 wherever the density is.
+        for p in [1e-6, 0.01, 0.3, 2.0] {
+            let found = Self.maximiser { GANTheory.pointwiseValue(discriminator: $0, pData: p, pModel: p) }
+            #expect(Swift.abs(found - 0.5) < 1e-6, "p_data = p_g = \(p): the best D is \(found)")
+        }
+    }
+
+    // MARK: The gradients the game is played with
+
+    /// V as a function of a discriminator network's weights, D(x) = sigmoid(f(x)), V = integral of
+    /// p_data log D + p_g log(1 - D) by quadrature: gradient-checked in every weight (Double,
+    /// central differences), the gradient the discriminator ascends.
+    @Test func theValueHasExactGradientsInTheDiscriminatorsWeights() {
+        var rng = Random(seed: 23)
+        let discriminator = MLP<Double>(sizes: [1, 5, 1], activation: .tanh, using: &rng)
+        // Non-zero biases: with the default zero biases this odd network's logit is exactly 0 at
+        // x = 0, a point of the grid, where the composed softplus has a kink (see
+        // GradientCheckTests.softplusAtExactlyZero).
+        for p in discriminator.parameters { p.value = p.value + Tensor.uniform(p.shape, low: -0.3, high: 0.3, using: &rng) }
+        let grid = QuadratureGrid(from: -5, to: 5, count: 41)
+        let pData = grid.x.map(Self.data.density), pModel = grid.x.map(Self.gaussian(0.5, 1.2).density)
+        let x = Tensor<Double>(shape: [grid.x.count, 1], scalars: grid.x)
+        let wData = Tensor<Double>(shape: [grid.x.count, 1], scalars: grid.x.indices.map { grid.weights[$0] * pData[$0] })
+        let wModel = Tensor<Double>(shape: [grid.x.count, 1], scalars: grid.x.indices.map { grid.weights[$0] * pModel[$0] })
+        let check = GradientCheck.check(parameters: discriminator.parameters) {
+            let logits = discriminator(x)
+            return (logits.logSigmoid() * wData + (-logits).logSigmoid() * wModel).sum()
+        }
+        #expect(check.maxRelativeError <= 1e-6 && check.elements == discriminator.parameterCount, "V in D's weights: \(check)")
+        // The network's V is the quadrature V of its logits.
+        let logits = withoutGradient { discriminator(x) }.scalars
+        let v = withoutGradient { (discriminator(x).logSigmoid() * wData + (-discriminator(x)).logSigmoid() * wModel).sum().item }
+        #expect(Swift.abs(v - GANTheory.value(discriminatorLogits: logits, pData: pData, pModel: pModel, on: grid)) < 1e-12)
+    }
+
+    /// Both generator losses, log(1 - D(G(z))) and -log D(G(z)), gradient-checked in every weight
+    /// of the generator, through the discriminator.
+    @Test(arguments: GeneratorObjective.allCases)
+    func bothGeneratorLossesHaveExactGradients(objective: GeneratorObjective) {
+        var rng = Random(seed: 24)
+        let generator = MLP<Double>(sizes: [2, 4, 2], activation: .tanh, using: &rng)
+        let discriminator = MLP<Double>(sizes: [2, 4, 1], activation: .tanh, using: &rng)
+        let z = Tensor<Double>.normal([5, 2], using: &rng)
+        let check = GradientCheck.check(parameters: generator.parameters) {
+            GANLoss.generator(fakeLogits: discriminator(generator(z)), objective: objective)
+        }
+        #expect(check.maxRelativeError <= 1e-6 && check.elements == generator.parameterCount, "\(objective.name): \(check)")
     }
 
     // MARK: 4. Saturation

@@ -119,7 +119,48 @@ struct FusedOpTests {
         }
         expectClose([fused.item], [stepped.item], tolerance: 1e-5)
         for (a, b) in zip(fusedGrads, steppedGrads) { expectClose(a.scalars, b.scalars, tolerance: 1e-5) }
-        #expect(cell.sequence(x) == Tensor.lstmSequence(inputs: x, inputWeight: cell.inputWeight.value, hiddenWeight: cell.hiddenWeight.value, bias: cell.bias.value))
+    }
+
+    /// `LSTMCell.sequence` against an independent reference: the recurrence written out from
+    /// primitive ops (matmul, slice, sigmoid, tanh), neither fused kernel involved, in Double:
+    /// the same hidden states and the same gradients with respect to inputs and weights.
+    @Test func cellSequenceMatchesTheRecurrenceFromPrimitiveOps() {
+        var rng = Random(seed: 61)
+        let (steps, batch, input, hidden) = (6, 3, 4, 5)
+        let cell = LSTMCell<Double>(inputSize: input, hiddenSize: hidden, using: &rng)
+        for p in cell.parameters { p.value = p.value + Tensor.uniform(p.shape, low: -0.5, high: 0.5, using: &rng) }
+        let x = Tensor<Double>.normal([steps, batch, input], using: &rng)
+        let weights = Tensor<Double>.normal([steps, batch, hidden], using: &rng)
+        /// h_t, c_t from x_t, h_{t-1}, c_{t-1}: the formula of the LSTM, gate order i, f, g, o.
+        func reference(_ x: Tensor<Double>, _ wx: Tensor<Double>, _ wh: Tensor<Double>, _ b: Tensor<Double>) -> Tensor<Double> {
+            var (h, c) = (Tensor<Double>.zeros([batch, hidden]), Tensor<Double>.zeros([batch, hidden]))
+            var hiddens: [Tensor<Double>] = []
+            for t in 0..<steps {
+                let a = Tensor.matmul(x.selecting(t), wx) + Tensor.matmul(h, wh) + b
+                let gate = { (k: Int) in a.slice((k * hidden)..<((k + 1) * hidden), alongAxis: 1) }
+                c = gate(1).sigmoid() * c + gate(0).sigmoid() * gate(2).tanh()
+                h = gate(3).sigmoid() * c.tanh()
+                hiddens.append(h.reshaped([1, batch, hidden]))
+            }
+            return Tensor.concatenate(hiddens, alongAxis: 0)
+        }
+        let (wx, wh, b) = (cell.inputWeight.value, cell.hiddenWeight.value, cell.bias.value)
+        expectClose(cell.sequence(x).scalars, reference(x, wx, wh, b).scalars, tolerance: 1e-12)
+        let fused = valueAndGradient(at: [x] + cell.parameters.map(\.value)) { t in
+            for (p, v) in zip(cell.parameters, t.dropFirst()) { p.value = v }
+            defer { (cell.inputWeight.value, cell.hiddenWeight.value, cell.bias.value) = (wx, wh, b) }
+            return (cell.sequence(t[0]) * weights).sum()
+        }
+        let composed = valueAndGradient(at: [x, wx, wh, b]) { t in (reference(t[0], t[1], t[2], t[3]) * weights).sum() }
+        expectClose([fused.value.item], [composed.value.item], tolerance: 1e-12)
+        for (a, r) in zip(fused.gradients, composed.gradients) { expectClose(a.scalars, r.scalars, tolerance: 1e-11) }
+        // The comparison can fail: with the input and forget gates swapped, h_1 =
+        // sigmoid(o) tanh(sigmoid(f) tanh(g)) (c_0 = 0) is another number.
+        let a = Tensor.matmul(x.selecting(0), wx) + b
+        let gate = { (k: Int) in a.slice((k * hidden)..<((k + 1) * hidden), alongAxis: 1) }
+        let wrong = (gate(3).sigmoid() * (gate(1).sigmoid() * gate(2).tanh()).tanh()).sum().item
+        let right = cell.sequence(x).selecting(0).sum().item
+        #expect(Swift.abs(wrong - right) > 1e-3, "swapping the input and forget gates should change h_1")
     }
 
     @Test func lossesMatchComposedForms() {

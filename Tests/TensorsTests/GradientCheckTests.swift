@@ -183,4 +183,29 @@ struct GradientCheckTests {
         }
         #expect(GradientCheck.check(at: [randomTensor([3], seed: 30)]) { ignoresGradient($0[0]) }.maxRelativeError > 1e-3)
     }
+
+    /// softplus(x) = relu(x) + log1p(exp(-|x|)) is smooth, with derivative sigmoid(x), 1/2 at 0;
+    /// composed from relu and abs, whose derivatives at exactly 0 are taken as 0, its autodiff
+    /// gradient at exactly 0 is 0 (logSigmoid and the GAN losses inherit it). Known, not fixed
+    /// here (Tensor+Elementwise.swift): the fix, a softplus op with backward g * sigmoid(x),
+    /// changes the rounding of every GAN gradient. Inputs near but not at 0 are fine.
+    @Test func softplusAtExactlyZero() {
+        let near = GradientCheck.check(at: [Tensor<Double>([1e-3, -1e-3, 0.5])]) { $0[0].softplus() }
+        #expect(near.maxRelativeError <= 1e-6, "\(near)")
+        withKnownIssue("the composed softplus has gradient 0 at exactly 0, not 1/2") {
+            let g = valueAndGradient(at: [Tensor<Double>([0])]) { $0[0].softplus().sum() }.gradients[0].item
+            #expect(g == 0.5)
+        }
+    }
+
+    /// A check that compares no element must fail, not pass vacuously: with no inputs, and with
+    /// an empty one, the error is infinite; one element is enough to make it finite again.
+    @Test func aCheckOverZeroElementsFails() {
+        let none = GradientCheck.check(at: []) { _ in Tensor<Double>(shape: [1], scalars: [1]) }
+        #expect(none.elements == 0 && none.maxRelativeError == .infinity, "\(none)")
+        let empty = GradientCheck.check(at: [Tensor<Double>(shape: [0], scalars: [])]) { $0[0].sum() }
+        #expect(empty.elements == 0 && !(empty.maxRelativeError <= 1e-6), "\(empty)")
+        let one = GradientCheck.check(at: [randomTensor([1], seed: 31)]) { $0[0].squared() }
+        #expect(one.elements == 1 && one.maxRelativeError <= 1e-6, "\(one)")
+    }
 }
