@@ -85,8 +85,9 @@ public struct PixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
     public var trainingSteps: Int { 1 }
     public var samplingSteps: Int { height * width }
 
-    /// One mask-B layer on h_{l-1}: h_{l-1} + relu(MaskB * h_{l-1}), or without the sum.
-    func block(_ layer: MaskedConv2d<Scalar>, _ h: Tensor<Scalar>, _ y: Tensor<Scalar>) -> Tensor<Scalar> {
+    /// The block around a mask-B layer's output y = MaskB * h_{l-1}: h_{l-1} + relu(y), or
+    /// relu(y) without the residual sum.
+    func block(_ h: Tensor<Scalar>, _ y: Tensor<Scalar>) -> Tensor<Scalar> {
         residual ? h + y.relu() : y.relu()
     }
 
@@ -96,7 +97,7 @@ public struct PixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
     /// The whole network on images [N, E, H, W]: logits [N, outputs, H, W].
     func network(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
         var h = firstLayer(x).relu()
-        for layer in layers { h = block(layer, h, layer(h)) }
+        for layer in layers { h = block(h, layer(h)) }
         return head(h)
     }
 
@@ -132,7 +133,7 @@ public struct PixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
                 maps[1].write(h, width: 1, row: r, column: c)
                 for (l, layer) in layers.enumerated() {
                     let size = layer.kernelSize
-                    h = block(layer, h, layer.valid(maps[l + 1].windows(centredOn: r, c, size: size), stride: size))
+                    h = block(h, layer.valid(maps[l + 1].windows(centredOn: r, c, size: size), stride: size))
                     maps[l + 2].write(h, width: 1, row: r, column: c)
                 }
                 steps.sampling += 1

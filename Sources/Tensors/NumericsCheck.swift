@@ -16,8 +16,6 @@ public enum NumericsCheck {
         try $monitor.withValue(on ? Monitor() : nil, operation: body)
     }
 
-    public static var isEnabled: Bool { monitor != nil }
-
     /// Records `t` as the first non-finite result if it is one (only in check mode).
     static func inspect<S: TensorScalar>(_ t: Tensor<S>, op: @autoclosure () -> String, shapes: @autoclosure () -> [[Int]]) {
         guard let monitor, monitor.first == nil else { return }

@@ -31,10 +31,42 @@ func uninitializedArray<S: TensorScalar>(count n: Int, _ fill: (UnsafeMutablePoi
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func addInPlace<S: TensorScalar>(_ y: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>, count n: Int) {
-    if S.self == Float.self {
-        let (y, x) = (floats(y), floats(x))
-        if n > 0 { parallelChunks(n) { r in zip8(r.count, y + r.lowerBound, x + r.lowerBound, y + r.lowerBound) { $0 + $1 } } }
+    guard S.self == Float.self else {
+        for i in 0..<n { y[i] += x[i] }
         return
     }
-    for i in 0..<n { y[i] += x[i] }
+    // Float: eight lanes at a time, split over threads when n is large.
+    let (y, x) = (floats(y), floats(x))
+    if n > 0 { parallelChunks(n) { r in zip8(r.count, y + r.lowerBound, x + r.lowerBound, y + r.lowerBound) { $0 + $1 } } }
+}
+
+// Pointers for the kernels. The ops hold arrays, the kernels take pointers; these helpers hand a
+// kernel the base addresses of several arrays in one closure, where one
+// `withUnsafeBufferPointer` per array would nest a level deeper for each.
+
+/// Calls `body` with the base addresses of `arrays`, in order, valid for the duration of the call.
+func withBaseAddresses<T, R>(_ arrays: [T]..., body: ([UnsafePointer<T>]) -> R) -> R {
+    var bases: [UnsafePointer<T>] = []
+    bases.reserveCapacity(arrays.count)
+    func pin(_ i: Int) -> R {
+        if i == arrays.count { return body(bases) }
+        return arrays[i].withUnsafeBufferPointer { p in
+            bases.append(p.baseAddress!)
+            return pin(i + 1)
+        }
+    }
+    return pin(0)
+}
+
+/// Calls `body` with the base address of `array`, for a kernel that writes it.
+func withMutableBaseAddress<T, R>(_ array: inout [T], _ body: (UnsafeMutablePointer<T>) -> R) -> R {
+    array.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+}
+
+/// n zeroed elements of working memory for a kernel, released by the caller with `deallocate()`
+/// (a `defer` right after the allocation).
+func workspace<S: TensorScalar>(zeros n: Int) -> UnsafeMutablePointer<S> {
+    let p = UnsafeMutablePointer<S>.allocate(capacity: Swift.max(n, 1))
+    p.initialize(repeating: 0, count: n)
+    return p
 }

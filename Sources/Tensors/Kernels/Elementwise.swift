@@ -16,52 +16,52 @@ enum UnaryKernel<S: TensorScalar> {
     case mulScalar(S)
 }
 
-// y[i] = f(x[i]) for i in 0..<n. Float runs eight lanes at a time (VectorMath.swift), split over
-// threads when the tensor is large; Double runs the scalar loops.
+// y[i] = f(x[i]) for i in 0..<n. Double runs the scalar loops, the reference; Float runs eight lanes
+// at a time (VectorMath.swift), split over threads when the tensor is large.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func unaryKernel<S: TensorScalar>(_ op: UnaryKernel<S>, _ x: [S]) -> [S] {
     let n = x.count
     return [S](unsafeUninitializedCapacity: n) { y, count in
         x.withUnsafeBufferPointer { x in
-            if S.self == Float.self, n > 0 {
-                let op = unsafeBitCast(op, to: UnaryKernel<Float>.self)
-                let xf = UnsafeRawPointer(x.baseAddress!).assumingMemoryBound(to: Float.self)
-                let yf = UnsafeMutableRawPointer(y.baseAddress!).assumingMemoryBound(to: Float.self)
-                parallelChunks(n) { r in unaryFloat(op, r.count, xf + r.lowerBound, yf + r.lowerBound) }
-                count = n
+            guard S.self == Float.self, n > 0 else {
+                switch op {
+                case .negate: for i in 0..<n { y[i] = -x[i] }
+                case .exp: for i in 0..<n { y[i] = S.exp(x[i]) }
+                case .log: for i in 0..<n { y[i] = S.log(x[i]) }
+                case .log1p: for i in 0..<n { y[i] = S.log1p(x[i]) }
+                case .sqrt: for i in 0..<n { y[i] = x[i].squareRoot() }
+                case .tanh: for i in 0..<n { y[i] = S.tanh(x[i]) }
+                case .sigmoid:
+                    // Written so that exp never overflows: for x < 0, e^x / (1 + e^x).
+                    for i in 0..<n {
+                        let v = x[i]
+                        if v >= 0 {
+                            y[i] = 1 / (1 + S.exp(-v))
+                        } else {
+                            let e = S.exp(v)
+                            y[i] = e / (1 + e)
+                        }
+                    }
+                case .relu: for i in 0..<n { y[i] = x[i] > 0 ? x[i] : 0 }
+                case .abs: for i in 0..<n { y[i] = Swift.abs(x[i]) }
+                case .sign: for i in 0..<n { y[i] = x[i] > 0 ? 1 : (x[i] < 0 ? -1 : 0) }
+                case .square: for i in 0..<n { y[i] = x[i] * x[i] }
+                case .step: for i in 0..<n { y[i] = x[i] > 0 ? 1 : 0 }
+                case .pow(let p): for i in 0..<n { y[i] = S.pow(x[i], p) }
+                case .leakyRelu(let slope): for i in 0..<n { y[i] = x[i] > 0 ? x[i] : slope * x[i] }
+                case .clamp(let lo, let hi): for i in 0..<n { y[i] = Swift.min(Swift.max(x[i], lo), hi) }
+                case .inside(let lo, let hi): for i in 0..<n { y[i] = x[i] >= lo && x[i] <= hi ? 1 : 0 }
+                case .addScalar(let c): for i in 0..<n { y[i] = x[i] + c }
+                case .mulScalar(let c): for i in 0..<n { y[i] = x[i] * c }
+                }
                 return
             }
-            switch op {
-            case .negate: for i in 0..<n { y[i] = -x[i] }
-            case .exp: for i in 0..<n { y[i] = S.exp(x[i]) }
-            case .log: for i in 0..<n { y[i] = S.log(x[i]) }
-            case .log1p: for i in 0..<n { y[i] = S.log1p(x[i]) }
-            case .sqrt: for i in 0..<n { y[i] = x[i].squareRoot() }
-            case .tanh: for i in 0..<n { y[i] = S.tanh(x[i]) }
-            case .sigmoid:
-                // Written so that exp never overflows: for x < 0, e^x / (1 + e^x).
-                for i in 0..<n {
-                    let v = x[i]
-                    if v >= 0 {
-                        y[i] = 1 / (1 + S.exp(-v))
-                    } else {
-                        let e = S.exp(v)
-                        y[i] = e / (1 + e)
-                    }
-                }
-            case .relu: for i in 0..<n { y[i] = x[i] > 0 ? x[i] : 0 }
-            case .abs: for i in 0..<n { y[i] = Swift.abs(x[i]) }
-            case .sign: for i in 0..<n { y[i] = x[i] > 0 ? 1 : (x[i] < 0 ? -1 : 0) }
-            case .square: for i in 0..<n { y[i] = x[i] * x[i] }
-            case .step: for i in 0..<n { y[i] = x[i] > 0 ? 1 : 0 }
-            case .pow(let p): for i in 0..<n { y[i] = S.pow(x[i], p) }
-            case .leakyRelu(let slope): for i in 0..<n { y[i] = x[i] > 0 ? x[i] : slope * x[i] }
-            case .clamp(let lo, let hi): for i in 0..<n { y[i] = Swift.min(Swift.max(x[i], lo), hi) }
-            case .inside(let lo, let hi): for i in 0..<n { y[i] = x[i] >= lo && x[i] <= hi ? 1 : 0 }
-            case .addScalar(let c): for i in 0..<n { y[i] = x[i] + c }
-            case .mulScalar(let c): for i in 0..<n { y[i] = x[i] * c }
-            }
+            // Float: eight lanes at a time (unaryFloat below), split over threads when n is large.
+            let floatOp = unsafeBitCast(op, to: UnaryKernel<Float>.self)
+            let xf = UnsafeRawPointer(x.baseAddress!).assumingMemoryBound(to: Float.self)
+            let yf = UnsafeMutableRawPointer(y.baseAddress!).assumingMemoryBound(to: Float.self)
+            parallelChunks(n) { r in unaryFloat(floatOp, r.count, xf + r.lowerBound, yf + r.lowerBound) }
         }
         count = n
     }
@@ -200,25 +200,26 @@ func binaryLoop<S: TensorScalar>(
     _ op: BinaryKernel, _ n: Int, _ a: UnsafePointer<S>, _ ia: Int, _ b: UnsafePointer<S>, _ ib: Int,
     _ y: UnsafeMutablePointer<S>
 ) {
-    if S.self == Float.self, (ia == 1 && ib <= 1) || (ia == 0 && ib == 1) {
-        let af = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self)
-        let bf = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
-        let yf = UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self)
-        parallelChunks(n) { r in binaryFloat(op, r.count, af + r.lowerBound * ia, ia, bf + r.lowerBound * ib, ib, yf + r.lowerBound) }
+    guard S.self == Float.self, (ia == 1 && ib <= 1) || (ia == 0 && ib == 1) else {
+        // One loop per operation and stride pattern, so each is a simple vectorisable loop.
+        switch (op, ia, ib) {
+        case (.add, 1, 1): for i in 0..<n { y[i] = a[i] + b[i] }
+        case (.subtract, 1, 1): for i in 0..<n { y[i] = a[i] - b[i] }
+        case (.multiply, 1, 1): for i in 0..<n { y[i] = a[i] * b[i] }
+        case (.divide, 1, 1): for i in 0..<n { y[i] = a[i] / b[i] }
+        case (.add, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] + c }
+        case (.subtract, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] - c }
+        case (.multiply, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] * c }
+        case (.divide, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] / c }
+        default: for i in 0..<n { y[i] = apply(op, a[i * ia], b[i * ib]) }
+        }
         return
     }
-    // One loop per operation and stride pattern, so each is a simple vectorisable loop.
-    switch (op, ia, ib) {
-    case (.add, 1, 1): for i in 0..<n { y[i] = a[i] + b[i] }
-    case (.subtract, 1, 1): for i in 0..<n { y[i] = a[i] - b[i] }
-    case (.multiply, 1, 1): for i in 0..<n { y[i] = a[i] * b[i] }
-    case (.divide, 1, 1): for i in 0..<n { y[i] = a[i] / b[i] }
-    case (.add, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] + c }
-    case (.subtract, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] - c }
-    case (.multiply, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] * c }
-    case (.divide, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] / c }
-    default: for i in 0..<n { y[i] = apply(op, a[i * ia], b[i * ib]) }
-    }
+    // Float with contiguous operands (or a single value): eight lanes at a time (binaryFloat below).
+    let af = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self)
+    let bf = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
+    let yf = UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self)
+    parallelChunks(n) { r in binaryFloat(op, r.count, af + r.lowerBound * ia, ia, bf + r.lowerBound * ib, ib, yf + r.lowerBound) }
 }
 
 // The Float loops of binaryLoop for contiguous operands, one of which may be a single value

@@ -11,16 +11,17 @@
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func bceWithLogitsForward<S: TensorScalar>(_ n: Int, _ l: UnsafePointer<S>, _ t: UnsafePointer<S>, _ loss: UnsafeMutablePointer<S>) {
-    if S.self == Float.self {
-        let (l, t, loss) = (floats(l), floats(t), floats(loss))
-        parallelChunks(n) { r in
-            zip8(r.count, l + r.lowerBound, t + r.lowerBound, loss + r.lowerBound) { lv, tv in
-                VectorMath.maximum(lv, Float8()) - lv * tv + VectorMath.log1p(VectorMath.expNonPositive(-VectorMath.abs(lv)))
-            }
-        }
+    guard S.self == Float.self else {
+        for i in 0..<n { loss[i] = Swift.max(l[i], 0) - l[i] * t[i] + S.log1p(S.exp(-Swift.abs(l[i]))) }
         return
     }
-    for i in 0..<n { loss[i] = Swift.max(l[i], 0) - l[i] * t[i] + S.log1p(S.exp(-Swift.abs(l[i]))) }
+    // Float: eight lanes at a time, split over threads when n is large.
+    let (l, t, loss) = (floats(l), floats(t), floats(loss))
+    parallelChunks(n) { r in
+        zip8(r.count, l + r.lowerBound, t + r.lowerBound, loss + r.lowerBound) { lv, tv in
+            VectorMath.maximum(lv, Float8()) - lv * tv + VectorMath.log1p(VectorMath.expNonPositive(-VectorMath.abs(lv)))
+        }
+    }
 }
 
 // dl[i] = g[i] (sigmoid(l[i]) - t[i]); g has n values, or one (a scalar gradient for every element).
@@ -30,24 +31,25 @@ func bceWithLogitsBackward<S: TensorScalar>(
     _ n: Int, _ l: UnsafePointer<S>, _ t: UnsafePointer<S>, _ g: UnsafePointer<S>, gradientStride: Int,
     _ dl: UnsafeMutablePointer<S>
 ) {
-    if S.self == Float.self {
-        let (l, t, g, dl) = (floats(l), floats(t), floats(g), floats(dl))
-        parallelChunks(n) { r in
-            let s = r.lowerBound
-            zip8(r.count, l + s, t + s, dl + s) { lv, tv in VectorMath.sigmoid(lv) - tv }
-            if gradientStride == 0 {
-                let gv = g[0]
-                map8(r.count, dl + s, dl + s) { $0 * gv }
-            } else {
-                zip8(r.count, dl + s, g + s, dl + s) { $0 * $1 }
-            }
+    guard S.self == Float.self else {
+        for i in 0..<n {
+            let l = l[i]
+            let sigmoid = l >= 0 ? 1 / (1 + S.exp(-l)) : S.exp(l) / (1 + S.exp(l))
+            dl[i] = g[i * gradientStride] * (sigmoid - t[i])
         }
         return
     }
-    for i in 0..<n {
-        let l = l[i]
-        let sigmoid = l >= 0 ? 1 / (1 + S.exp(-l)) : S.exp(l) / (1 + S.exp(l))
-        dl[i] = g[i * gradientStride] * (sigmoid - t[i])
+    // Float: eight lanes at a time, split over threads when n is large.
+    let (l, t, g, dl) = (floats(l), floats(t), floats(g), floats(dl))
+    parallelChunks(n) { r in
+        let s = r.lowerBound
+        zip8(r.count, l + s, t + s, dl + s) { lv, tv in VectorMath.sigmoid(lv) - tv }
+        if gradientStride == 0 {
+            let gv = g[0]
+            map8(r.count, dl + s, dl + s) { $0 * gv }
+        } else {
+            zip8(r.count, dl + s, g + s, dl + s) { $0 * $1 }
+        }
     }
 }
 
@@ -128,5 +130,57 @@ func softmaxRowsBackward<S: TensorScalar>(
             for j in 0..<classes { dot += gr[j] * yr[j] }
             for j in 0..<classes { d[j] = yr[j] * (gr[j] - dot) }
         }
+    }
+}
+
+// MARK: On arrays (what Ops/Tensor+Losses.swift and Ops/Tensor+Reductions.swift call)
+
+/// Binary cross-entropy with logits, elementwise over l and t (same count).
+func bceWithLogitsForward<S: TensorScalar>(logits l: [S], targets t: [S]) -> [S] {
+    uninitializedArray(count: l.count) { loss in withBaseAddresses(l, t) { p in bceWithLogitsForward(l.count, p[0], p[1], loss) } }
+}
+
+/// dl = g (sigmoid(l) - t), for g of l.count values or of one (a scalar gradient for every element).
+func bceWithLogitsBackward<S: TensorScalar>(logits l: [S], targets t: [S], gradient g: [S]) -> [S] {
+    uninitializedArray(count: l.count) { dl in
+        withBaseAddresses(l, t, g) { p in bceWithLogitsBackward(l.count, p[0], p[1], p[2], gradientStride: g.count == 1 ? 0 : 1, dl) }
+    }
+}
+
+/// Softmax cross-entropy of rows of C logits and one label per row: the loss per row, and the
+/// row's log-sum-exp for the backward pass.
+func softmaxCrossEntropyForward<S: TensorScalar>(rows: Int, classes: Int, logits: [S], labels: [Int]) -> (loss: [S], lse: [S]) {
+    var lse: [S] = []
+    let loss: [S] = uninitializedArray(count: rows) { loss in
+        lse = uninitializedArray(count: rows) { lse in
+            withBaseAddresses(labels) { lab in
+                withBaseAddresses(logits) { l in softmaxCrossEntropyForward(rows: rows, classes: classes, l[0], lab[0], lse, loss) }
+            }
+        }
+    }
+    return (loss, lse)
+}
+
+/// dl[r, j] = g[r] (softmax(l[r])_j - [j == label[r]]), for g of `rows` values or of one.
+func softmaxCrossEntropyBackward<S: TensorScalar>(rows: Int, classes: Int, logits: [S], labels: [Int], lse: [S], gradient g: [S]) -> [S] {
+    uninitializedArray(count: rows * classes) { dl in
+        withBaseAddresses(labels) { lab in
+            withBaseAddresses(logits, lse, g) { p in
+                softmaxCrossEntropyBackward(
+                    rows: rows, classes: classes, p[0], lab[0], p[1], p[2], gradientStride: g.count == 1 ? 0 : 1, dl)
+            }
+        }
+    }
+}
+
+/// Softmax (or log-softmax, with `log`) over each row of C values of x.
+func softmaxRows<S: TensorScalar>(rows: Int, classes: Int, _ x: [S], log: Bool) -> [S] {
+    uninitializedArray(count: x.count) { y in withBaseAddresses(x) { softmaxRows(rows: rows, classes: classes, $0[0], y, log: log) } }
+}
+
+/// The gradient of `softmaxRows` for the output gradient g, given its output y.
+func softmaxRowsBackward<S: TensorScalar>(rows: Int, classes: Int, gradient g: [S], output y: [S], log: Bool) -> [S] {
+    uninitializedArray(count: rows * classes) { dx in
+        withBaseAddresses(g, y) { p in softmaxRowsBackward(rows: rows, classes: classes, p[0], p[1], dx, log: log) }
     }
 }

@@ -45,24 +45,6 @@ func reduceKernel<S: TensorScalar>(
     return (values, argmax)
 }
 
-// y = x repeated n times along a new middle axis: (outer, inner) -> (outer, n, inner).
-@_specialize(where S == Float)
-@_specialize(where S == Double)
-func expandKernel<S: TensorScalar>(_ x: [S], outer: Int, n: Int, inner: Int) -> [S] {
-    [S](unsafeUninitializedCapacity: outer * n * inner) { y, count in
-        count = outer * n * inner
-        x.withUnsafeBufferPointer { x in
-            for o in 0..<outer {
-                for k in 0..<n {
-                    let yk = y.baseAddress! + (o * n + k) * inner
-                    let xo = x.baseAddress! + o * inner
-                    for j in 0..<inner { yk[j] = xo[j] }
-                }
-            }
-        }
-    }
-}
-
 // Copies x (shape `shape`) into the layout of its axes permuted by `perm`:
 // y[i_perm[0], i_perm[1], ...] = x[i_0, i_1, ...].
 @_specialize(where S == Float)

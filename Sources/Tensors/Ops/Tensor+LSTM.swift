@@ -1,4 +1,4 @@
-// The LSTM step as one op (Kernels/LSTM.swift): what `LSTMCell` runs. Composed from matmul,
+// The LSTM step as one op (Kernels/LSTMKernels.swift): what `LSTMCell` runs. Composed from matmul,
 // slices and pointwise ops the same step records about fifteen tape nodes and as many tensors;
 // fused it records one, and its backward rule is the hand-derived one below (llm.c style),
 // checked against finite differences in GradientCheckTests like every other op.
@@ -22,72 +22,25 @@ extension Tensor {
             h.shape == [z.batch, z.hidden] && c.shape == h.shape && wx.shape == [z.input, z.gateWidth]
                 && wh.shape == [z.hidden, z.gateWidth] && b.shape == [z.gateWidth],
             "lstmStep: shapes x \(x.shape), h \(h.shape), c \(c.shape), inputWeight \(wx.shape), hiddenWeight \(wh.shape), bias \(b.shape) do not fit one another")
-        var tanhC: [Scalar] = []
-        var gates: [Scalar] = []
-        let out: [Scalar] = uninitializedArray(count: z.batch * 2 * z.hidden) { out in
-            gates = uninitializedArray(count: z.batch * z.gateWidth) { a in
-                x.scalars.withUnsafeBufferPointer { xp in
-                    h.scalars.withUnsafeBufferPointer { hp in
-                        wx.scalars.withUnsafeBufferPointer { wxp in
-                            wh.scalars.withUnsafeBufferPointer { whp in
-                                b.scalars.withUnsafeBufferPointer { bp in
-                                    lstmPreactivations(z, xp.baseAddress!, hp.baseAddress!, wxp.baseAddress!, whp.baseAddress!, bp.baseAddress!, a)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            tanhC = uninitializedArray(count: z.batch * z.hidden) { t in
-                gates.withUnsafeMutableBufferPointer { a in
-                    c.scalars.withUnsafeBufferPointer { cp in
-                        lstmPointwise(z) { rows, z in
-                            lstmPointwiseForward(z, a.baseAddress! + rows * z.gateWidth, cp.baseAddress! + rows * z.hidden, out + rows * 2 * z.hidden, t + rows * z.hidden)
-                        }
-                    }
-                }
-            }
-        }
+        let (out, gates, tanhC) = lstmStepForward(
+            z, x: x.scalars, h: h.scalars, c: c.scalars, inputWeight: wx.scalars, hiddenWeight: wh.scalars, bias: b.scalars)
         let y = Tensor(shape: [z.batch, 2 * z.hidden], scalars: out)
         return differentiable(op: "lstmStep", output: y, inputs: [x, h, c, wx, wh, b]) { grad in
-            // da (B, 4H): the gradient of the pre-activations; everything else follows from it.
-            var dc: [Scalar] = []
-            let da: [Scalar] = uninitializedArray(count: z.batch * z.gateWidth) { da in
-                grad.scalars.withUnsafeBufferPointer { g in
-                    gates.withUnsafeBufferPointer { a in
-                        tanhC.withUnsafeBufferPointer { t in
-                            c.scalars.withUnsafeBufferPointer { cp in
-                                func run(_ dcp: UnsafeMutablePointer<Scalar>?) {
-                                    lstmPointwise(z) { r, z in
-                                        let (hh, w) = (z.hidden, z.gateWidth)
-                                        lstmPointwiseBackward(
-                                            z, g.baseAddress! + r * 2 * hh, a.baseAddress! + r * w, t.baseAddress! + r * hh, cp.baseAddress! + r * hh,
-                                            da + r * w, dcp.map { $0 + r * hh })
-                                    }
-                                }
-                                if c.isRecorded {
-                                    dc = uninitializedArray(count: z.batch * z.hidden) { run($0) }
-                                } else {
-                                    run(nil)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            // da (B, 4H): the gradient of the pre-activations, and dc = dc_total f; everything
+            // else follows from da by the rules of a = x . Wx + h . Wh + b.
+            let (da, dc) = lstmStepBackward(
+                z, dOut: grad.scalars, gates: gates, tanhC: tanhC, c: c.scalars, cellGradient: c.isRecorded)
             let w = z.gateWidth
             func product(_ s: GEMMShape, _ p: [Scalar], _ q: [Scalar], _ shape: [Int]) -> Tensor {
                 Tensor(shape: shape, scalars: gemmArray(s, p, q))
             }
+            // dx = da . Wx^T,  dh = da . Wh^T,  dWx = x^T . da,  dWh = h^T . da,  db = sum over the batch of da.
             let dx = x.isRecorded ? product(GEMMShape(transB: true, m: z.batch, n: z.input, k: w), da, wx.scalars, x.shape) : nil
             let dh = h.isRecorded ? product(GEMMShape(transB: true, m: z.batch, n: z.hidden, k: w), da, wh.scalars, h.shape) : nil
             let dwx = wx.isRecorded ? product(GEMMShape(transA: true, m: z.input, n: w, k: z.batch), x.scalars, da, wx.shape) : nil
             let dwh = wh.isRecorded ? product(GEMMShape(transA: true, m: z.hidden, n: w, k: z.batch), h.scalars, da, wh.shape) : nil
-            let db: Tensor? =
-                b.isRecorded
-                ? Tensor(shape: b.shape, scalars: uninitializedArray(count: w) { y in da.withUnsafeBufferPointer { columnSums($0.baseAddress!, rows: z.batch, n: w, y) } })
-                : nil
-            return [dx, dh, c.isRecorded ? Tensor(shape: c.shape, scalars: dc) : nil, dwx, dwh, db]
+            let db = b.isRecorded ? Tensor(shape: b.shape, scalars: columnSums(da, rows: z.batch, n: w)) : nil
+            return [dx, dh, dc.map { Tensor(shape: c.shape, scalars: $0) }, dwx, dwh, db]
         }
     }
 }
@@ -111,24 +64,17 @@ extension Tensor {
         precondition(
             wx.shape == [z.input, z.gateWidth] && wh.shape == [z.hidden, z.gateWidth] && b.shape == [z.gateWidth],
             "lstmSequence: shapes inputs \(x.shape), inputWeight \(wx.shape), hiddenWeight \(wh.shape), bias \(b.shape) do not fit one another")
-        let saved = x.scalars.withUnsafeBufferPointer { xp in
-            wx.scalars.withUnsafeBufferPointer { wxp in
-                wh.scalars.withUnsafeBufferPointer { whp in
-                    b.scalars.withUnsafeBufferPointer { bp in
-                        lstmSequenceForward(steps: steps, z, xp.baseAddress!, wxp.baseAddress!, whp.baseAddress!, bp.baseAddress!)
-                    }
-                }
-            }
-        }
+        let saved = lstmSequenceForward(
+            steps: steps, z, x: x.scalars, inputWeight: wx.scalars, hiddenWeight: wh.scalars, bias: b.scalars)
         let y = Tensor(shape: [steps, z.batch, z.hidden], scalars: saved.hiddens)
         return differentiable(op: "lstmSequence", output: y, inputs: [x, wx, wh, b]) { grad in
-            let da = grad.scalars.withUnsafeBufferPointer { g in
-                wh.scalars.withUnsafeBufferPointer { lstmSequenceBackward(steps: steps, z, g.baseAddress!, saved, $0.baseAddress!) }
-            }
+            // DA (T B, 4H): the gradient of every step's pre-activations, from the steps in reverse.
+            let da = lstmSequenceBackward(steps: steps, z, dHidden: grad.scalars, saved: saved, hiddenWeight: wh.scalars)
             let (w, rows) = (z.gateWidth, steps * z.batch)
-            func product(_ s: GEMMShape, _ p: [Scalar], _ q: [Scalar], _ shape: [Int], offsetA: Int = 0, offsetB: Int = 0) -> Tensor {
-                Tensor(shape: shape, scalars: gemmArray(s, p, q, offsetA: offsetA, offsetB: offsetB))
+            func product(_ s: GEMMShape, _ p: [Scalar], _ q: [Scalar], _ shape: [Int], offsetB: Int = 0) -> Tensor {
+                Tensor(shape: shape, scalars: gemmArray(s, p, q, offsetB: offsetB))
             }
+            // dX = DA . Wx^T,  dWx = X^T . DA,  dWh = H_prev^T . DA,  db = column sums of DA.
             let dx = x.isRecorded ? product(GEMMShape(transB: true, m: rows, n: z.input, k: w), da, wx.scalars, x.shape) : nil
             let dwx = wx.isRecorded ? product(GEMMShape(transA: true, m: z.input, n: w, k: rows), x.scalars, da, wx.shape) : nil
             // h_{t-1} pairs with da_t for t >= 1 (h_{-1} = 0 adds nothing).
@@ -138,10 +84,7 @@ extension Tensor {
                 : product(
                     GEMMShape(transA: true, m: z.hidden, n: w, k: rows - z.batch), saved.hiddens, da, wh.shape,
                     offsetB: z.batch * w)
-            let db: Tensor? =
-                b.isRecorded
-                ? Tensor(shape: b.shape, scalars: uninitializedArray(count: w) { y in da.withUnsafeBufferPointer { columnSums($0.baseAddress!, rows: rows, n: w, y) } })
-                : nil
+            let db = b.isRecorded ? Tensor(shape: b.shape, scalars: columnSums(da, rows: rows, n: w)) : nil
             return [dx, dwx, dwh, db]
         }
     }

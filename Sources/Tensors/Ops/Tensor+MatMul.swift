@@ -2,26 +2,6 @@
 // use its transposed variants, so no transposed copy of an operand is ever built here:
 //   C = A . B   =>   dA = dC . B^T,   dB = A^T . dC.
 
-/// op(A) . op(B) of tensors' storage (from the given offsets), as a new [m, n] array.
-func gemmArray<S: TensorScalar>(_ s: GEMMShape, _ a: [S], _ b: [S], offsetA: Int = 0, offsetB: Int = 0) -> [S] {
-    uninitializedArray(count: s.m * s.n) { c in
-        a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in gemm(s, a.baseAddress! + offsetA, b.baseAddress! + offsetB, c) }
-        }
-    }
-}
-
-/// Runs the GEMM kernel on tensors' storage, writing (or adding, with `accumulate`) into c.
-func gemmArrays<S: TensorScalar>(_ s: GEMMShape, _ a: [S], _ b: [S], into c: inout [S], offsetA: Int = 0, offsetB: Int = 0, offsetC: Int = 0) {
-    a.withUnsafeBufferPointer { a in
-        b.withUnsafeBufferPointer { b in
-            c.withUnsafeMutableBufferPointer { c in
-                gemm(s, a.baseAddress! + offsetA, b.baseAddress! + offsetB, c.baseAddress! + offsetC)
-            }
-        }
-    }
-}
-
 extension Tensor {
     /// The matrix product.
     /// - a [m, k] . b [k, n] -> [m, n]

@@ -63,9 +63,6 @@ extension Tensor {
         }
     }
 
-    /// The largest element overall (not differentiable; for reporting).
-    public var maxValue: Scalar { scalars.max() ?? -.infinity }
-
     /// log(sum(exp(x))) along `axis`, computed stably as m + log(sum(exp(x - m))) with m the
     /// maximum (held constant: the result does not depend on it, so neither does the gradient).
     public func logSumExp(alongAxis axis: Int, keepingDims: Bool = false) -> Tensor {
@@ -97,16 +94,10 @@ extension Tensor {
     /// softmax or log-softmax over the last axis, as one op.
     func rowSoftmax(log: Bool) -> Tensor {
         let classes = shape[rank - 1], rows = count / Swift.max(shape[rank - 1], 1)
-        let y: [Scalar] = uninitializedArray(count: count) { y in
-            scalars.withUnsafeBufferPointer { softmaxRows(rows: rows, classes: classes, $0.baseAddress!, y, log: log) }
-        }
+        let y = softmaxRows(rows: rows, classes: classes, scalars, log: log)
         let output = Tensor(shape: shape, scalars: y)
         return Tensor.differentiable(op: log ? "logSoftmax" : "softmax", output: output, inputs: [self]) { g in
-            let dx: [Scalar] = uninitializedArray(count: rows * classes) { dx in
-                g.scalars.withUnsafeBufferPointer { gp in
-                    y.withUnsafeBufferPointer { softmaxRowsBackward(rows: rows, classes: classes, gp.baseAddress!, $0.baseAddress!, dx, log: log) }
-                }
-            }
+            let dx = softmaxRowsBackward(rows: rows, classes: classes, gradient: g.scalars, output: y, log: log)
             return [Tensor(shape: output.shape, scalars: dx)]
         }
     }

@@ -52,14 +52,7 @@ extension Tensor {
         outShape[axis] = range.count
         let (outer, inner) = outerInner(axis)
         let n = shape[axis]
-        let out = [Scalar](unsafeUninitializedCapacity: outShape.reduce(1, *)) { y, c in
-            c = outShape.reduce(1, *)
-            scalars.withUnsafeBufferPointer { x in
-                copyRows(
-                    x.baseAddress!, srcLength: n, from: range.lowerBound, y.baseAddress!, dstLength: range.count,
-                    to: 0, count: range.count, outer: outer, inner: inner)
-            }
-        }
+        let out = copyingRows(scalars, srcLength: n, from: range.lowerBound, count: range.count, outer: outer, inner: inner)
         var widths = [(Int, Int)](repeating: (0, 0), count: rank)
         widths[axis] = (range.lowerBound, n - range.upperBound)
         return Tensor.differentiable(op: "slice", output: Tensor(shape: outShape, scalars: out), inputs: [self]) {
@@ -85,13 +78,7 @@ extension Tensor {
             outShape[axis] = n + w.0 + w.1
             var out: [Scalar] = filledArray(value, count: outShape.reduce(1, *))
             let (outer, inner) = result.outerInner(axis)
-            result.scalars.withUnsafeBufferPointer { x in
-                out.withUnsafeMutableBufferPointer { y in
-                    copyRows(
-                        x.baseAddress!, srcLength: n, from: 0, y.baseAddress!, dstLength: n + w.0 + w.1, to: w.0,
-                        count: n, outer: outer, inner: inner)
-                }
-            }
+            copyRows(result.scalars, srcLength: n, into: &out, dstLength: n + w.0 + w.1, to: w.0, outer: outer, inner: inner)
             result = Tensor(shape: outShape, scalars: out)
         }
         let original = shape
@@ -121,19 +108,11 @@ extension Tensor {
         var out: [Scalar] = filledArray(0, count: outShape.reduce(1, *))
         var offsets: [Int] = []
         var offset = 0
-        out.withUnsafeMutableBufferPointer { y in
-            for p in parts {
-                offsets.append(offset)
-                let n = p.shape[axis]
-                p.scalars.withUnsafeBufferPointer { x in
-                    if n > 0 {
-                        copyRows(
-                            x.baseAddress!, srcLength: n, from: 0, y.baseAddress!, dstLength: total, to: offset,
-                            count: n, outer: outer, inner: inner)
-                    }
-                }
-                offset += n
-            }
+        for p in parts {
+            offsets.append(offset)
+            let n = p.shape[axis]
+            if n > 0 { copyRows(p.scalars, srcLength: n, into: &out, dstLength: total, to: offset, outer: outer, inner: inner) }
+            offset += n
         }
         return differentiable(op: "concatenate", output: Tensor(shape: outShape, scalars: out), inputs: parts) { g in
             zip(parts, offsets).map { p, o in p.isRecorded ? g.slice(o..<(o + p.shape[axis]), alongAxis: axis) : nil }

@@ -104,12 +104,18 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
     }
 }
 
+/// The joint L2 norm of all elements of all tensors, sqrt(sum of squares), accumulated in Double:
+/// the size of a whole gradient.
+public func globalNorm<S>(_ tensors: [Tensor<S>]) -> Double {
+    var total = 0.0
+    for t in tensors { for v in t.scalars { total += Double(v) * Double(v) } }
+    return total.squareRoot()
+}
+
 /// Gradients scaled down together so that their joint L2 norm is at most `maxNorm`; returns them
 /// with the norm before clipping (worth logging: a jump announces a divergence).
 public func clippedByGlobalNorm<S: TensorScalar>(_ gradients: [Tensor<S>], maxNorm: S) -> (gradients: [Tensor<S>], norm: S) {
-    var total = 0.0
-    for g in gradients { for v in g.scalars { total += Double(v) * Double(v) } }
-    let norm = S(total.squareRoot())
+    let norm = S(globalNorm(gradients))
     guard norm > maxNorm, norm.isFinite else { return (gradients, norm) }
     let scale = maxNorm / norm
     return (gradients.map { $0.mapped(.mulScalar(scale)) }, norm)

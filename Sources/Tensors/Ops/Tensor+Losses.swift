@@ -1,5 +1,7 @@
-// Losses and log-densities, composed from the elementwise ops so that every one is covered by the
-// ops' gradient rules; each is written in the form that stays finite for extreme inputs.
+// Losses and log-densities. The two cross-entropies are fused ops with their own backward rules
+// (Kernels/LossKernels.swift), each kept next to its composed form, the reference it is tested
+// against; the Gaussian terms are composed from the elementwise ops, so the ops' gradient rules
+// cover them. Each is written in the form that stays finite for extreme inputs.
 
 import Foundation
 
@@ -9,32 +11,17 @@ extension Tensor {
     ///            = max(l, 0) - l t + log(1 + e^-|l|)
     /// (finite at |l| = 100, where sigmoid rounds to 0 or 1).
     ///
-    /// One fused op (Kernels/Losses.swift) with its own backward rule:
+    /// One fused op (Kernels/LossKernels.swift) with its own backward rule:
     ///     d/dl = sigmoid(l) - t,   d/dt = -l.
     /// Shapes that differ (broadcasting) go through the composed form instead.
     public static func binaryCrossEntropy(logits: Tensor, targets: Tensor) -> Tensor {
         guard logits.shape == targets.shape else { return composedBinaryCrossEntropy(logits: logits, targets: targets) }
-        let n = logits.count
-        let loss: [Scalar] = uninitializedArray(count: n) { y in
-            logits.scalars.withUnsafeBufferPointer { l in
-                targets.scalars.withUnsafeBufferPointer { t in bceWithLogitsForward(n, l.baseAddress!, t.baseAddress!, y) }
-            }
-        }
-        let y = Tensor(shape: logits.shape, scalars: loss)
+        let y = Tensor(shape: logits.shape, scalars: bceWithLogitsForward(logits: logits.scalars, targets: targets.scalars))
         return differentiable(op: "binaryCrossEntropy", output: y, inputs: [logits, targets]) { g in
             let dl: Tensor? =
                 logits.isRecorded
-                ? Tensor(
-                    shape: logits.shape,
-                    scalars: uninitializedArray(count: n) { d in
-                        logits.scalars.withUnsafeBufferPointer { l in
-                            targets.scalars.withUnsafeBufferPointer { t in
-                                g.scalars.withUnsafeBufferPointer {
-                                    bceWithLogitsBackward(n, l.baseAddress!, t.baseAddress!, $0.baseAddress!, gradientStride: g.count == 1 ? 0 : 1, d)
-                                }
-                            }
-                        }
-                    }) : nil
+                ? Tensor(shape: logits.shape, scalars: bceWithLogitsBackward(logits: logits.scalars, targets: targets.scalars, gradient: g.scalars))
+                : nil
             return [dl, targets.isRecorded ? -(g * logits) : nil]
         }
     }
@@ -48,36 +35,18 @@ extension Tensor {
     /// Categorical cross-entropy -log softmax(logits)[label], for logits [..., C] and one label
     /// per row; the result has the shape [...].
     ///
-    /// One fused op (Kernels/Losses.swift): per row, lse = logsumexp(l) and loss = lse - l[label];
+    /// One fused op (Kernels/LossKernels.swift): per row, lse = logsumexp(l) and loss = lse - l[label];
     /// its backward rule is  d/dl_j = softmax(l)_j - [j == label].
     public static func crossEntropy(logits: Tensor, labels: [Int]) -> Tensor {
         let classes = logits.shape[logits.rank - 1]
         let rows = logits.count / Swift.max(classes, 1)
         precondition(labels.count == rows, "crossEntropy needs \(rows) labels for logits of shape \(logits.shape), got \(labels.count)")
         for c in labels { precondition(c >= 0 && c < classes, "class index \(c) out of range 0..<\(classes)") }
-        var lse: [Scalar] = []
-        let loss: [Scalar] = uninitializedArray(count: rows) { y in
-            lse = uninitializedArray(count: rows) { m in
-                logits.scalars.withUnsafeBufferPointer { l in
-                    labels.withUnsafeBufferPointer { softmaxCrossEntropyForward(rows: rows, classes: classes, l.baseAddress!, $0.baseAddress!, m, y) }
-                }
-            }
-        }
+        let (loss, lse) = softmaxCrossEntropyForward(rows: rows, classes: classes, logits: logits.scalars, labels: labels)
         let y = Tensor(shape: Array(logits.shape.dropLast()), scalars: loss)
         return differentiable(op: "crossEntropy", output: y, inputs: [logits]) { g in
-            let d: [Scalar] = uninitializedArray(count: rows * classes) { d in
-                logits.scalars.withUnsafeBufferPointer { l in
-                    labels.withUnsafeBufferPointer { lab in
-                        lse.withUnsafeBufferPointer { m in
-                            g.scalars.withUnsafeBufferPointer {
-                                softmaxCrossEntropyBackward(
-                                    rows: rows, classes: classes, l.baseAddress!, lab.baseAddress!, m.baseAddress!, $0.baseAddress!,
-                                    gradientStride: g.count == 1 ? 0 : 1, d)
-                            }
-                        }
-                    }
-                }
-            }
+            let d = softmaxCrossEntropyBackward(
+                rows: rows, classes: classes, logits: logits.scalars, labels: labels, lse: lse, gradient: g.scalars)
             return [Tensor(shape: logits.shape, scalars: d)]
         }
     }
