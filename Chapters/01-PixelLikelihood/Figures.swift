@@ -36,20 +36,19 @@ func marginalsFigure(digits: IndependentPixels, mnist: IndependentPixels) -> Can
 }
 
 /// NLL per epoch on the training batches (solid) and the validation split (dashed) of each
-/// trained model, with the independent model's validation NLL as a gray reference.
+/// trained model, with the independent model's validation NLL as a gray dashed reference. Only
+/// the models are named in the legend (the panel title says which line style is which), so that
+/// it is small enough to sit above the curves instead of on them.
 func trainingCurves(_ title: String, _ runs: [(String, TrainingLog)], independent: Double) -> Canvas {
     var series: [Series] = []
     for (k, (name, log)) in runs.enumerated() {
-        let epochs = (1...log.trainLoss.count).map(Double.init)
         let color = Color.categorical[k]
-        series.append(Series("\(name) train", x: epochs, y: log.trainLoss, color: color))
-        series.append(Series("\(name) validation", x: epochs, y: log.validationLoss, color: color, style: .dashed))
+        series.append(Series(name, x: log.at, y: log.trainLoss, color: color))
+        series.append(Series("", x: log.at, y: log.validationLoss, color: color, style: .dashed))
     }
-    let longest = runs.map { $0.1.trainLoss.count }.max()!
+    let longest = runs.map { $0.1.at.last ?? 1 }.max()!
     series.append(
-        Series(
-            "independent (validation)", x: [1, Double(longest)], y: [independent, independent], color: .gray,
-            style: .dashed))
+        Series("independent", x: [1, longest], y: [independent, independent], color: .gray, style: .dashed))
     return linePlot(series, title: title, xLabel: "epoch", yLabel: "NLL (nats per image)")
 }
 
@@ -62,7 +61,7 @@ func trainingCurvesFigure(
         [
             trainingCurves("digits 8x8, 17 levels", digits, independent: digitsIndependent),
             trainingCurves("MNIST-5k binarised", mnist, independent: mnistIndependent),
-        ], title: "Training curves")
+        ], title: "Training curves: solid = training batches, dashed = validation")
 }
 
 /// Row i of the MNIST FVSBN's masked weight for each watched pixel, drawn as a 28x28 picture:
@@ -75,9 +74,9 @@ func fvsbnWeightsFigure(_ fvsbn: FVSBN<Float>, watched: [(row: Int, column: Int)
         let extent = max(row.map(abs).max()!, 1e-6)
         return heatMap(
             row, rows: 28, columns: 28, colorMap: .diverging, range: -extent...extent, highlight: [pixel],
-            title: "w_\(i),j: pixel (\(pixel.row), \(pixel.column)) on earlier pixels")
+            title: "w_\(i),j: x_\(i) at (\(pixel.row), \(pixel.column)) on x_j")
     }
-    return panel(maps, title: "MNIST FVSBN: one row of the strictly lower-triangular weight")
+    return panel(maps, title: "MNIST FVSBN: rows of the masked weight")
 }
 
 /// The images of a samples figure: one test image of every digit 0-9 (the first of its label),
@@ -120,12 +119,15 @@ func colourSamplesFigure(_ rows: [[UInt8]], colours: CorrelatedColours, perRow: 
         columns: perRow, rowCaptions: captions, title: "Correlated colours: data and samples")
 }
 
-/// One bar chart per ladder, with the entropy as a reference line where it is known.
-func ladderFigure(_ ladders: [(title: String, rungs: [Rung], floor: (value: Double, label: String)?)]) -> Canvas {
+/// One bar chart per ladder, `width` pixels wide, with the entropy as a reference line where it
+/// is known.
+func ladderFigure(
+    _ ladders: [(title: String, rungs: [Rung], floor: (value: Double, label: String)?)], title: String, width: Int = 640
+) -> Canvas {
     panel(
         ladders.map { ladder in
             barChart(
                 ladder.rungs.map(\.nats), labels: ladder.rungs.map(\.model), title: ladder.title,
-                yLabel: "test NLL (nats)", reference: ladder.floor)
-        }, title: "Test NLL down the ladder, against the entropy where it is known", columns: 3)
+                yLabel: "test NLL (nats per image)", reference: ladder.floor, width: width)
+        }, title: title)
 }

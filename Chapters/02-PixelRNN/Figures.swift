@@ -15,71 +15,74 @@ struct ImageShape {
     var dimension: Int { height * width }
 }
 
-/// Test images next to each model's samples, `count` of each, 8 to a row.
+/// Test images next to each model's samples, `count` of each, 8 to a row, each 8x8 image shown
+/// 6 times enlarged so that the three grids fit side by side in about 1400 pixels.
 func samplesFigure(test: [UInt8], samples: [(name: String, pixels: [UInt8])], count: Int, shape: ImageShape)
     -> Canvas
 {
     func grid(_ pixels: [UInt8], title: String) -> Canvas {
         imageGrid(
             Array(pixels[0..<(count * shape.dimension)]), shape: [count, shape.height, shape.width],
-            levels: shape.levels, columns: 8, title: title)
+            levels: shape.levels, columns: 8, scale: 6, title: title)
     }
     return panel(
         [grid(test, title: "test images")] + samples.map { grid($0.pixels, title: "\($0.name) samples") },
         title: "Chapter 2: digits drawn pixel by pixel")
 }
 
-/// One grid per model: each row is a test image, its top `given` pixels (the rest tinted blue),
-/// and the model's `perImage` completions of it.
+/// One grid per model: each column is a test image; the rows show the image, its top `given`
+/// pixels (the rest tinted blue), and the model's `perImage` completions of it, named on the left.
 func completionsFigure(
     sources: [UInt8], completions: [(name: String, pixels: [UInt8])], given: Int, perImage: Int, shape: ImageShape
 ) -> Canvas {
     let d = shape.dimension
     let images = sources.count / d
-    let grids = completions.map { name, done -> Canvas in
-        var rgb: [Float] = []
-        func append(_ image: ArraySlice<UInt8>, hideBottom: Bool) {
-            let v = image.map { Float($0) / Float(shape.levels - 1) }
-            let hidden = (0..<d).map { hideBottom && $0 >= given }
-            for channel in 0..<3 {
-                let tint: Float = channel == 2 ? 0.75 : 0.45
-                rgb += (0..<d).map { hidden[$0] ? tint : v[$0] }
-            }
+    func rgb(_ image: ArraySlice<UInt8>, hideBottom: Bool) -> [Float] {
+        let v = image.map { Float($0) / Float(shape.levels - 1) }
+        var out: [Float] = []
+        for channel in 0..<3 {
+            let tint: Float = channel == 2 ? 0.75 : 0.45
+            out += (0..<d).map { hideBottom && $0 >= given ? tint : v[$0] }
         }
-        for n in 0..<images {
-            let source = sources[(n * d)..<((n + 1) * d)]
-            append(source, hideBottom: false)
-            append(source, hideBottom: true)
-            for c in 0..<perImage {
+        return out
+    }
+    let grids = completions.map { name, done -> Canvas in
+        var tiles: [Float] = []
+        for n in 0..<images { tiles += rgb(sources[(n * d)..<((n + 1) * d)], hideBottom: false) }
+        for n in 0..<images { tiles += rgb(sources[(n * d)..<((n + 1) * d)], hideBottom: true) }
+        for c in 0..<perImage {
+            for n in 0..<images {
                 let row = n * perImage + c
-                append(done[(row * d)..<((row + 1) * d)], hideBottom: false)
+                tiles += rgb(done[(row * d)..<((row + 1) * d)], hideBottom: false)
             }
         }
         return imageGrid(
-            rgb, shape: [images * (perImage + 2), 3, shape.height, shape.width], columns: perImage + 2,
-            tileCaptions: ["test", "given"] + (1...perImage).map { "sample \($0)" }, title: name)
+            tiles, shape: [images * (perImage + 2), 3, shape.height, shape.width], columns: images, scale: 6,
+            rowCaptions: ["test", "given"] + (1...perImage).map { "sample \($0)" }, title: name)
     }
     return panel(grids, title: "Completions: top half given, bottom half sampled")
 }
 
 /// Train (solid) and validation (dashed) NLL of both models, per epoch and against the sequential
-/// LSTM steps the training passes ran (`steps`: one entry per epoch).
+/// LSTM steps the training passes ran (`steps`: one entry per epoch). Only the models are named in
+/// the legend (the panel title says which line style is which), so that it fits above the curves.
 func trainingCurvesFigure(_ runs: [(name: String, log: TrainingLog, steps: [Double])]) -> Canvas {
     func curves(_ x: (Int) -> [Double], xLabel: String, title: String) -> Canvas {
         var series: [Series] = []
         for (k, run) in runs.enumerated() {
             let color = Color.categorical[k]
-            series.append(Series("\(run.name), train", x: x(k), y: run.log.trainLoss, color: color))
-            series.append(
-                Series("\(run.name), validation", x: x(k), y: run.log.validationLoss, color: color, style: .dashed))
+            series.append(Series(run.name, x: x(k), y: run.log.trainLoss, color: color))
+            series.append(Series("", x: x(k), y: run.log.validationLoss, color: color, style: .dashed))
         }
         return linePlot(series, title: title, xLabel: xLabel, yLabel: "NLL (nats per image)")
     }
     return panel(
         [
             curves({ runs[$0].log.at }, xLabel: "epoch", title: "NLL per epoch"),
-            curves({ runs[$0].steps }, xLabel: "sequential LSTM steps", title: "NLL against the steps that must wait"),
-        ], title: "Training: the same epochs, 8x fewer sequential steps for the Row LSTM")
+            curves(
+                { runs[$0].steps }, xLabel: "sequential LSTM steps",
+                title: "NLL against the steps that must wait"),
+        ], title: "Training: solid = training batches, dashed = validation")
 }
 
 /// The context of one pixel (x_<i in gray, pixel i orange, the rest tinted) and each model's
@@ -103,7 +106,8 @@ func pixelDistributionFigure(
         colors[truth] = Color.categorical[index]
         canvases.append(
             barChart(
-                p, labels: (0..<shape.levels).map(String.init), title: "\(name): p(x_i = k | x_<i), true k = \(truth)",
+                p, labels: (0..<shape.levels).map(String.init),
+                title: "\(name): p(x_i = k | x_<i) for each level k; true k = \(truth)",
                 yLabel: "probability", colors: colors, width: 1100, height: 400))
     }
     // Context on the left of the first chart; the second chart below the first.
