@@ -242,7 +242,8 @@ Chapter.run(number: 2, title: "PixelRNN", options: Options.self) { chapter, opti
     let pixel = ((3 * width)..<(5 * width)).min { abs(Int(context[$0]) - 8) < abs(Int(context[$1]) - 8) }!
     let distributions = models.map { key, model, _ in
         let p = model.predictedDistribution(ofPixel: pixel, in: context)[0]
-        chapter.report("digits/probability of the true level at the shown pixel/\(key)", p[Int(context[pixel])])
+        let truth = p[Int(context[pixel])]
+        chapter.report("digits/probability of the true level at the shown pixel/\(key)", truth, digits: 3)
         return (key, p)
     }
     try pixelDistributionFigure(
