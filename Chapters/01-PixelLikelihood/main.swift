@@ -338,13 +338,13 @@ Chapter.run(number: 1, title: "Pixel-level likelihood", options: Options.self) {
     try ladderFigure(
         [("digits 8x8", digitsLadder, nil), ("MNIST-5k", mnistLadder, nil)], title: "Test NLL down the ladder"
     ).writePNG(to: chapter.figurePath("ch1-nll-ladder.png"))
-    let colourNames = ["uniform", "independent", "RGB independent", "R->G->B"]
+    let colourNames = ["uniform", "independent", "RGB indep.", "R->G->B"]
     try ladderFigure(
         [
             ("bars & stripes 4x4", barsLadder, (bars.entropy, "entropy ln 30")),
             ("teacher 8x8", teacherLadder, (teacherEntropy.entropy, "entropy")),
             ("colour 6x6x3", zip(colourNames, colourLadder).map { Rung(model: $0, nats: $1.nats) },
              (colours.entropy, "entropy")),
-        ], title: "Where the truth is known: test NLL against the entropy", width: 500
+        ], title: "Where the truth is known: test NLL against the entropy", width: 440
     ).writePNG(to: chapter.figurePath("ch1-nll-exact.png"))
 }

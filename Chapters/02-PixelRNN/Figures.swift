@@ -130,18 +130,18 @@ func receptiveFieldFigure(
     let (rasterLog10, rowLog10) = (relativeLog(raster), relativeLog(row))
     let bottom = Foundation.floor((rasterLog10 + rowLog10).compactMap { $0 }.min()!) - 1
     let architecture = (0..<shape.dimension).map { triangle.contains($0) ? 1.0 : 0.0 }
-    let (rows, columns, highlight) = (shape.height, shape.width, [pixel])
+    let (rows, columns, highlight, cell) = (shape.height, shape.width, [pixel], 32)
     return panel(
         [
             heatMap(
                 rasterLog10.map { $0 ?? bottom }, rows: rows, columns: columns, range: bottom...0, highlight: highlight,
-                title: "raster LSTM: log10 |d a_i / d x_j| / max"),
+                title: "raster LSTM (darkest: exactly 0)", cellSize: cell),
             heatMap(
                 rowLog10.map { $0 ?? bottom }, rows: rows, columns: columns, range: bottom...0, highlight: highlight,
-                title: "Row LSTM: log10 |d a_i / d x_j| / max"),
+                title: "Row LSTM (darkest: exactly 0)", cellSize: cell),
             heatMap(
                 architecture, rows: rows, columns: columns, range: 0...1, highlight: highlight,
-                title: "Row LSTM: the triangle (1 = connected)"),
+                title: "Row LSTM: its triangle (1 = in)", cellSize: cell),
         ],
-        title: "What the prediction of pixel (\(pixel.row), \(pixel.column)) depends on (darkest: exactly 0, no path)")
+        title: "Pixel (\(pixel.row), \(pixel.column)): log10 |d a_i / d x_j| / max, by autodiff")
 }
