@@ -42,9 +42,8 @@ Chapter.run(number: 1, title: "Pixel-level likelihood", options: Options.self) {
     // binarised at 0.5, 400 / 50 / 50 per digit. Models see each image as a row of D levels in
     // raster order, row by row, left to right.
     let digits = try RealDataset.digits8x8.loadSplits()
-    let mnistGray = try RealDataset.mnist5k.loadSplits()
-    var mnist = (train: mnistGray.train.binarized(), validation: mnistGray.validation.binarized(),
-                 test: mnistGray.test.binarized())
+    let gray = try RealDataset.mnist5k.loadSplits()
+    var mnist = (train: gray.train.binarized(), validation: gray.validation.binarized(), test: gray.test.binarized())
     // (--quick keeps every fifth training image: the file is sorted by digit, a prefix would be all 0s.)
     if quick { mnist.train = mnist.train.subset(Array(stride(from: 0, to: mnist.train.count, by: 5))) }
 
@@ -339,12 +338,12 @@ Chapter.run(number: 1, title: "Pixel-level likelihood", options: Options.self) {
         [("digits 8x8", digitsLadder, nil), ("MNIST-5k", mnistLadder, nil)], title: "Test NLL down the ladder"
     ).writePNG(to: chapter.figurePath("ch1-nll-ladder.png"))
     let colourNames = ["uniform", "independent", "RGB indep.", "R->G->B"]
+    let colourRungs = zip(colourNames, colourLadder).map { Rung(model: $0, nats: $1.nats) }
     try ladderFigure(
         [
             ("bars & stripes 4x4", barsLadder, (bars.entropy, "entropy ln 30")),
             ("teacher 8x8", teacherLadder, (teacherEntropy.entropy, "entropy")),
-            ("colour 6x6x3", zip(colourNames, colourLadder).map { Rung(model: $0, nats: $1.nats) },
-             (colours.entropy, "entropy")),
+            ("colour 6x6x3", colourRungs, (colours.entropy, "entropy")),
         ], title: "Where the truth is known: test NLL against the entropy", width: 440
     ).writePNG(to: chapter.figurePath("ch1-nll-exact.png"))
 }

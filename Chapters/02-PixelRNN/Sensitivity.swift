@@ -13,7 +13,9 @@ extension AutoregressiveImageModel where Scalar == Float {
     /// D values. s_j is exactly 0 when the tape has no path from pixel j to the logit.
     func sensitivity(ofPixel pixel: Int, in images: [UInt8]) -> [Double] {
         let d = dimension
-        let n = images.count / d, k = outputsPerPixel, e = encodingSize
+        let n = images.count / d
+        let k = outputsPerPixel
+        let e = encodingSize
         let x = inputs(images)
         let picked = (0..<n).map { m in pixel * k + (k == 1 ? 0 : Int(images[m * d + pixel])) }
         let g = valueAndGradient(at: [x]) { t in

@@ -187,11 +187,16 @@ Chapter.run(number: 2, title: "PixelRNN", options: Options.self) { chapter, opti
     let mnist = try RealDataset.mnist5k.load(.train).binarized()
     var scalingRNG = rng.split()
     let scaling: [(key: String, model: any PixelRNN<Float>)] = [
-        ("raster LSTM",
-         RasterLSTM(height: 28, width: 28, levels: 2, hiddenSize: raster.hiddenSize, using: &scalingRNG)),
-        ("Row LSTM", RowLSTM(
-            height: 28, width: 28, levels: 2, features: rowLSTM.features, hiddenSize: rowLSTM.hiddenSize,
-            inputKernel: rowLSTM.inputKernel, using: &scalingRNG)),
+        (
+            "raster LSTM",
+            RasterLSTM(height: 28, width: 28, levels: 2, hiddenSize: raster.hiddenSize, using: &scalingRNG)
+        ),
+        (
+            "Row LSTM",
+            RowLSTM(
+                height: 28, width: 28, levels: 2, features: rowLSTM.features, hiddenSize: rowLSTM.hiddenSize,
+                inputKernel: rowLSTM.inputKernel, using: &scalingRNG)
+        ),
     ]
     for (key, model) in scaling {
         let speed = measureSpeed(
@@ -228,9 +233,11 @@ Chapter.run(number: 2, title: "PixelRNN", options: Options.self) { chapter, opti
     // had to run one after another (64 per minibatch for the raster LSTM, 8 for the Row LSTM).
     // Seconds would depend on the machine and on what else it runs; the steps do not, so the
     // figure is the same on every run with the same seed, and the table gives the seconds.
-    try trainingCurvesFigure(models.map { key, model, log in
-        (key, log, log.steps.map { Double($0 * model.trainingSteps) })
-    }).writePNG(to: chapter.figurePath("ch2-training-curves.png"))
+    try trainingCurvesFigure(
+        models.map { key, model, log in
+            (key, log, log.steps.map { Double($0 * model.trainingSteps) })
+        }
+    ).writePNG(to: chapter.figurePath("ch2-training-curves.png"))
 
     // MARK: The predicted distribution of one pixel
 
