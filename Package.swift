@@ -80,7 +80,11 @@ let package = Package(
             path: "Chapters/Workbook"),
         // Chapter 2: PixelRNN, the conditionals computed by an LSTM (raster order, Row LSTM).
         .executableTarget(
-            name: "ch2-pixelrnn", dependencies: ["Workbook", "Models", "Datasets", "Plot", "Tensors"],
+            name: "ch2-pixelrnn",
+            dependencies: [
+                "Workbook", "Models", "Datasets", "Plot", "Tensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Chapters/02-PixelRNN"),
         // Chapter 3: PixelCNN, masked convolutions, the blind spot and the gated fix, fast sampling.
         .executableTarget(
@@ -94,7 +98,11 @@ let package = Package(
             path: "Sources/Bench"),
         // Chapter 1: the chain rule over pixels; the likelihood ladder the later chapters must beat.
         .executableTarget(
-            name: "ch1-pixel-likelihood", dependencies: ["Workbook", "Models", "Datasets", "Plot", "Tensors"],
+            name: "ch1-pixel-likelihood",
+            dependencies: [
+                "Workbook", "Models", "Datasets", "Plot", "Tensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Chapters/01-PixelLikelihood"),
         // Chapter 4: the VAE, the ELBO decomposition checked exactly, the reparameterization trick.
         .executableTarget(

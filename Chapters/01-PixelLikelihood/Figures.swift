@@ -1,0 +1,133 @@
+// The figures of chapter 1: functions from measured numbers to a canvas, in the order the
+// chapter draws them.
+
+import Datasets
+import Models
+import Plot
+import Tensors
+import Workbook
+
+/// The raster order of an 8x8 image, and what pixel `watched` may see: every pixel before it.
+func rasterOrderFigure(watched: (row: Int, column: Int)) -> Canvas {
+    let order = (0..<64).map { Double($0) }
+    let me = watched.row * 8 + watched.column
+    let visible = (0..<64).map { i -> Double in i < me ? 1 : i == me ? 0.5 : 0 }
+    return panel(
+        [
+            heatMap(order, rows: 8, columns: 8, showValues: true, highlight: [watched], title: "raster order i"),
+            heatMap(
+                visible, rows: 8, columns: 8, colorMap: .viridis, range: 0...1, highlight: [watched],
+                title: "pixel \(me) = (\(watched.row), \(watched.column)) sees x_<\(me) (yellow)"),
+        ], title: "Chapter 1: the order of the chain rule")
+}
+
+/// The per-pixel marginals of the independent models: the mean level of every digits pixel and
+/// p(x_i = 1) of every MNIST pixel.
+func marginalsFigure(digits: IndependentPixels, mnist: IndependentPixels) -> Canvas {
+    panel(
+        [
+            heatMap(
+                digits.meanIntensity, rows: 8, columns: 8, colorMap: .viridis, range: 0...1,
+                title: "digits: E[x_i] / 16"),
+            heatMap(
+                mnist.meanIntensity, rows: 28, columns: 28, colorMap: .viridis, range: 0...1,
+                title: "MNIST: p(x_i = 1)"),
+        ], title: "Per-pixel marginals of the independent model")
+}
+
+/// NLL per epoch on the training batches (solid) and the validation split (dashed) of each
+/// trained model, with the independent model's validation NLL as a gray dashed reference. Only
+/// the models are named in the legend (the panel title says which line style is which), so that
+/// it is small enough to sit above the curves instead of on them.
+func trainingCurves(_ title: String, _ runs: [(String, TrainingLog)], independent: Double) -> Canvas {
+    var series: [Series] = []
+    for (k, (name, log)) in runs.enumerated() {
+        let color = Color.categorical[k]
+        series.append(Series(name, x: log.at, y: log.trainLoss, color: color))
+        series.append(Series("", x: log.at, y: log.validationLoss, color: color, style: .dashed))
+    }
+    let longest = runs.map { $0.1.at.last ?? 1 }.max()!
+    series.append(
+        Series("independent", x: [1, longest], y: [independent, independent], color: .gray, style: .dashed))
+    return linePlot(series, title: title, xLabel: "epoch", yLabel: "NLL (nats per image)")
+}
+
+/// The training curves of the digits and MNIST models side by side.
+func trainingCurvesFigure(
+    digits: [(String, TrainingLog)], digitsIndependent: Double, mnist: [(String, TrainingLog)],
+    mnistIndependent: Double
+) -> Canvas {
+    panel(
+        [
+            trainingCurves("digits 8x8, 17 levels", digits, independent: digitsIndependent),
+            trainingCurves("MNIST-5k binarised", mnist, independent: mnistIndependent),
+        ], title: "Training curves: solid = training batches, dashed = validation")
+}
+
+/// Row i of the MNIST FVSBN's masked weight for each watched pixel, drawn as a 28x28 picture:
+/// zero from pixel i on (the mask), and the earlier pixels the regression of x_i leans on.
+func fvsbnWeightsFigure(_ fvsbn: FVSBN<Float>, watched: [(row: Int, column: Int)]) -> Canvas {
+    let trainedWeight = fvsbn.weight.value * fvsbn.mask
+    let maps = watched.map { pixel -> Canvas in
+        let i = pixel.row * 28 + pixel.column
+        let row = (0..<784).map { Double(trainedWeight[i, $0]) }
+        let extent = max(row.map(abs).max()!, 1e-6)
+        return heatMap(
+            row, rows: 28, columns: 28, colorMap: .diverging, range: -extent...extent, highlight: [pixel],
+            title: "w_\(i),j: x_\(i) at (\(pixel.row), \(pixel.column)) on x_j")
+    }
+    return panel(maps, title: "MNIST FVSBN: rows of the masked weight")
+}
+
+/// The images of a samples figure: one test image of every digit 0-9 (the first of its label),
+/// then 10 samples of the independent model and 10 of each model in `models`, drawn from `rng`.
+func dataAndSamples(
+    _ data: ImageSet, _ independent: IndependentPixels, _ models: [any AutoregressivePixelModel<Float>],
+    using rng: inout Random
+) -> [UInt8] {
+    var out: [UInt8] = []
+    for digit in 0..<10 { out += data.image(data.labels.firstIndex(of: digit) ?? digit) }
+    out += independent.sample(count: 10, using: &rng)
+    for model in models { out += model.sample(count: 10, using: &rng).pixels }
+    return out
+}
+
+/// Rows of images (data, then each model's samples), one caption per row.
+func samplesFigure(_ pixels: [UInt8], side: Int, levels: Int, captions: [String], title: String) -> Canvas {
+    let count = pixels.count / (side * side)
+    return imageGrid(
+        pixels, shape: [count, side, side], levels: levels, columns: count / captions.count, rowCaptions: captions,
+        title: title)
+}
+
+/// Colour images stored pixel by pixel (R G B), shown as planes (R plane, G plane, B plane), one
+/// row of `perRow` images per caption.
+func colourSamplesFigure(_ rows: [[UInt8]], colours: CorrelatedColours, perRow: Int, captions: [String]) -> Canvas {
+    let p = colours.pixelCount
+    var planes: [UInt8] = []
+    for values in rows {
+        var out = [UInt8](repeating: 0, count: perRow * 3 * p)
+        for n in 0..<perRow {
+            for q in 0..<p {
+                for c in 0..<3 { out[(n * 3 + c) * p + q] = values[(n * p + q) * 3 + c] }
+            }
+        }
+        planes += out
+    }
+    return imageGrid(
+        planes, shape: [rows.count * perRow, 3, colours.height, colours.width], levels: colours.levels,
+        columns: perRow, rowCaptions: captions, title: "Correlated colours: data and samples")
+}
+
+/// One bar chart per ladder, `width` pixels wide, with the entropy as a reference line where it
+/// is known.
+func ladderFigure(
+    _ ladders: [(title: String, rungs: [Rung], floor: (value: Double, label: String)?)], title: String, width: Int = 640
+) -> Canvas {
+    panel(
+        ladders.map { ladder in
+            barChart(
+                ladder.rungs.map(\.nats), labels: ladder.rungs.map(\.model), title: ladder.title,
+                yLabel: "test NLL (nats per image)", reference: ladder.floor, width: width)
+        }, title: title)
+}
