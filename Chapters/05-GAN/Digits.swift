@@ -7,7 +7,9 @@ import Workbook
 /// What the MNIST GAN measured at every step, and the fixed-noise samples at a few steps.
 struct DigitsTraining {
     var dLoss: [Double] = [], gLoss: [Double] = [], realD: [Double] = [], fakeD: [Double] = []
+    /// The averaged generator's images of the fixed noise at the snapshot steps, and G's own.
     var snapshots: [(step: Int, images: Tensor<Float>)] = []
+    var rawSnapshots: [(step: Int, images: Tensor<Float>)] = []
     var seconds = 0.0
 }
 
@@ -50,7 +52,7 @@ struct DigitsGAN {
     }
 
     /// `steps` steps on shuffled batches of 64 training images [N, 784], epoch after epoch; the
-    /// averaged generator's images of `fixedNoise` are kept at `snapshotSteps`.
+    /// images of `fixedNoise` by G and by the averaged G are kept at `snapshotSteps`.
     func train(
         on images: Tensor<Float>, steps: Int, fixedNoise: Tensor<Float>, snapshotSteps: [Int], chapter: Chapter,
         rng: inout Random
@@ -74,6 +76,7 @@ struct DigitsGAN {
                 log.fakeD.append(Double(s.meanFakeD))
                 if snapshotSteps.contains(step) {
                     log.snapshots.append((step, withoutGradient { averagedGenerator(fixedNoise) }))
+                    log.rawSnapshots.append((step, withoutGradient { generator(fixedNoise) }))
                 }
                 progress.update(step: step, epoch: step * 64 / images.shape[0] + 1, loss: Double(s.discriminatorLoss))
             }

@@ -82,14 +82,34 @@ func trainDiscriminatorAlone(
     }.seconds
 }
 
-/// The state of the 1-D game at one step: p_g and D on the grid, JSD, and D's distance to D*.
+/// The state of the 1-D game at one step: p_g and D on the grid, JSD, D's distance to D*, and
+/// the generator's map at `mappedNoise`.
 struct Snapshot {
     let step: Int
     let pModel: [Double]
     let d: [Double]
     let jsd: Double
     let gap: (max: Double, mean: Double)
+    let mapping: [(z: Double, x: Double)]
 }
+
+/// The n quantiles z_i = Phi^{-1}((i + 1/2) / n) of N(0, 1) (by bisection on Phi(z) =
+/// (1 + erf(z / sqrt 2)) / 2): noise values that each stand for 1/n of the probability, so that
+/// where their images G(z_i) crowd, p_g is high.
+func normalQuantiles(_ n: Int) -> [Double] {
+    (0..<n).map { i in
+        let target = (Double(i) + 0.5) / Double(n)
+        var (low, high) = (-10.0, 10.0)
+        for _ in 0..<60 {
+            let middle = (low + high) / 2
+            if (1 + erf(middle / 2.0.squareRoot())) / 2 < target { low = middle } else { high = middle }
+        }
+        return (low + high) / 2
+    }
+}
+
+/// Noise values whose images the 1-D figures draw: 24 quantiles of N(0, 1).
+let mappedNoise = normalQuantiles(24)
 
 /// One run of Algorithm 1 on the line: the generator starts as a narrow bump N(0, 0.5^2), the
 /// discriminator is 1 -> 32 -> 32 -> 1; `k` discriminator steps (fresh batches of 256) per
@@ -118,7 +138,11 @@ func trainLineGAN(
         run.jsdCurve.append((step, jsd))
         if snapshotAt.contains(step) {
             let d = line.discriminatorOnGrid(discriminator)
-            run.snapshots.append(Snapshot(step: step, pModel: pModel, d: d, jsd: jsd, gap: line.distanceToOptimum(d, pModel)))
+            let images = withoutGradient { generator(Tensor<Float>(shape: [mappedNoise.count, 1], scalars: mappedNoise.map(Float.init))) }
+            run.snapshots.append(
+                Snapshot(
+                    step: step, pModel: pModel, d: d, jsd: jsd, gap: line.distanceToOptimum(d, pModel),
+                    mapping: zip(mappedNoise, images.scalars).map { (z: $0, x: Double($1)) }))
         }
     }
     let progress = Progress("1-D GAN, k = \(k)", total: steps)

@@ -109,7 +109,7 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
 
     // Algorithm 1 of the GAN paper: for each generator step, k steps of D (each on a fresh batch
     // of data and of samples), then one step of G, by default with the non-saturating objective.
-    // The generator starts as a narrow bump to the right of the data; being invertible, its
+    // The generator starts as a narrow bump between the two modes; being invertible, its
     // density is exact at every step, so JSD(p_data || p_g) is measured, not estimated. The
     // flags --k, --generator-loss, --generator-lr and --discriminator-lr change this game.
     let steps1D = sizes.trainingSteps1D
@@ -138,6 +138,7 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
         "1d/GAN \(options.settingName(k: otherK))/final JSD", other1D.snapshots.last!.jsd, digits: 4, expected: 0,
         note: "the same start with k = \(otherK) (\(fmt(other1D.seconds, 1)) s)")
     try save(lineTrainingFigure(line: line, main: main1D, k: options.k, other: other1D, otherK: otherK), "ch5-1d-training.png")
+    try save(lineGANFigure(line: line, run: main1D, k: options.k), "ch5-1d-gan.png")
 
     // MARK: - 3. Saturating and non-saturating generator objectives
 
@@ -194,35 +195,41 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     // MARK: - 4. Mode collapse on the ring of 8 Gaussians
 
     // p_data: 8 Gaussians of standard deviation 0.05 evenly on a circle of radius 2 (Metz et al.
-    // use 0.02; 0.05 lets a GAN settle within this chapter's 2000 steps). Two numbers say how
-    // well the samples cover it (ModeCoverage): modes *covered*, holding at least 1/32 of the
-    // samples within 3 standard deviations of their centre, and the *off-mode* share, samples
-    // within 3 standard deviations of no centre; plus modes *reached*, the nearest centre of at
-    // least 1/32 of the samples however far: a generator collapsed onto one spot reaches one or
-    // two, one spread over the ring all 8.
+    // use 0.02; 0.05 lets a GAN settle within 2000 steps). ModeCoverage counts modes *covered*
+    // (holding at least 1/32 of the samples within 3 standard deviations of their centre), the
+    // *off-mode* share (samples near no centre), and modes *reached* (the nearest centre of at
+    // least 1/32 of the samples, however far).
     let ringStd = 0.05
     let ring = GaussianMixture2D.ring(count: 8, radius: 2, standardDeviation: ringStd)
     let centres = ring.components.map(\.mean)
     func coverage(_ samples: Tensor<Float>) -> ModeCoverage {
         ModeCoverage(samples: samples, centres: centres, radius: 3 * ringStd, minimumShare: 1.0 / 32)
     }
-    // The same networks in both settings; only the discriminator's learning rate differs. With it
-    // equal to the generator's, D keeps up and G spreads over the modes (with seed 1 all 8 are
-    // covered by step 2000; in probe runs with other seeds 6 to 8 of them: a GAN can drop a mode
-    // even when it works). With it ten times smaller, D cannot follow: G piles its samples into
-    // one sheet where D is currently highest, D slowly lowers that spot, and the whole sheet
-    // swings on to another, never settling on any mode.
+    // Three settings from the same networks (2-d noise, two hidden ReLU layers of 128, batch 128,
+    // Adam with beta1 = 0.5, non-saturating G); only the learning rates and k differ.
+    // - balanced, lr_D = lr_G = 1e-3, k = 1: D keeps up and G spreads over the modes (with seed 1
+    //   all 8 are covered by step 2000; in probe runs with other seeds 6 to 8: a GAN can drop a
+    //   mode even when it works).
+    // - strong D, lr_G = 1e-4, lr_D = 1e-3, k = 5: the mode collapse of the textbook. D is always
+    //   ahead, so G follows D's gradient to the nearest place D calls real and squeezes its samples
+    //   onto one or two modes; D's verdict there stays near 1/2, nothing pushes G on, and the other
+    //   modes are dropped. (In 2000 steps it settles rather than hops: in probe runs it held the
+    //   same two modes to the end with seeds 1 and 2.)
+    // - slow D, lr_D = 1e-4, lr_G = 1e-3, k = 1: the opposite failure, non-convergence. D cannot
+    //   follow: G piles its samples into one sheet where D is currently highest, D slowly lowers
+    //   that spot, and the sheet swings on, through modes but never settling on any.
     var ringRuns = [
-        RingRun(name: "balanced: lr_D = lr_G = 1e-3", key: "balanced", discriminatorRate: 1e-3),
-        RingRun(name: "slow D: lr_D = 1e-4, lr_G = 1e-3", key: "slow D", discriminatorRate: 1e-4),
+        RingRun(name: "balanced: lr_D = lr_G = 1e-3, k = 1", key: "balanced", generatorRate: 1e-3, discriminatorRate: 1e-3, k: 1),
+        RingRun(name: "strong D: lr_G = 1e-4, lr_D = 1e-3, k = 5", key: "strong D", generatorRate: 1e-4, discriminatorRate: 1e-3, k: 5),
+        RingRun(name: "slow D: lr_D = 1e-4, lr_G = 1e-3, k = 1", key: "slow D", generatorRate: 1e-3, discriminatorRate: 1e-4, k: 1),
     ]
     let ringSnapshotSteps = [sizes.ringSteps / 8, sizes.ringSteps / 4, sizes.ringSteps / 2, sizes.ringSteps]
     let ringStart = rng.split()
     print("\n4. Ring of 8 Gaussians (std \(ringStd)): modes covered (>= 1/32 of 4000 samples within 3 std), off-mode share, modes reached")
     for i in ringRuns.indices {
         try trainRingGAN(
-            &ringRuns[i], on: ring, steps: sizes.ringSteps, snapshotSteps: ringSnapshotSteps, coverage: coverage, start: ringStart,
-            chapter: chapter)
+            &ringRuns[i], on: ring, steps: sizes.ringSteps, snapshotSteps: ringSnapshotSteps, traceInterval: sizes.ringSteps / 80,
+            coverage: coverage, start: ringStart, chapter: chapter)
         let run = ringRuns[i]
         print("   \(run.name) (\(fmt(run.seconds, 1)) s)")
         for snap in run.snapshots.dropLast() {
@@ -233,7 +240,8 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
         chapter.report("ring/\(run.key)/off-mode share", last.offModeShare, digits: 3)
         chapter.report("ring/\(run.key)/modes reached", Double(last.modesReached), digits: 0)
     }
-    try save(ringFigure(ringRuns, centres: centres), "ch5-ring.png")
+    try save(ringFigure(ringRuns, centres: centres, radius: 3 * ringStd), "ch5-ring.png")
+    try save(ringTraceFigure(ringRuns), "ch5-ring-coverage.png")
 
     // MARK: - 5. A GAN on real digits, and the GAN paper's Parzen-window likelihood
 
@@ -258,7 +266,7 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     chapter.report("mnist/GAN/final G loss", tailMean(digitsLog.gLoss), digits: 3, expected: Foundation.log(2.0))
     chapter.report("mnist/GAN/final mean D(x)", tailMean(digitsLog.realD), digits: 3, expected: 0.5)
     chapter.report("mnist/GAN/final mean D(G(z))", tailMean(digitsLog.fakeD), digits: 3, expected: 0.5)
-    try save(digitsOverTrainingFigure(digitsLog.snapshots), "ch5-digits-over-training.png")
+    try save(digitsOverTrainingFigure(digitsLog), "ch5-digits-over-training.png")
     try save(digitsSamplesFigure(digitsGAN.samples(60, using: &digitsRng), steps: sizes.digitsSteps), "ch5-digits-samples.png")
     try save(digitsTrainingFigure(digitsLog), "ch5-digits-training.png")
 
@@ -282,6 +290,19 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     chapter.report(
         "mnist/test Parzen log-density/training images", memoriser.test.mean, digits: 1, unit: "nats",
         note: "+- \(fmt(memoriser.test.standardError, 1)), sigma \(fmt(memoriser.sigma, 2)): a memoriser scores well too")
+
+    // Is the GAN copying its training images? The GAN paper's Figure 2 puts each sample next to
+    // its nearest training image. Here 100 samples and 100 test images are each measured against
+    // the 4000 training images: a memoriser's samples would sit at distance 0.
+    let probes = digitsGAN.samples(100, using: &digitsRng)
+    let neighbours = nearestNeighbours(of: probes, in: digitsTrain, count: 2)
+    let testNeighbours = nearestNeighbours(of: test.gatheringRows(Array(0..<100)), in: digitsTrain, count: 1)
+    for (name, n) in [("GAN samples", neighbours), ("test images", testNeighbours)] {
+        chapter.report("mnist/nearest training image distance/\(name)", n.map { $0[0].distance }.reduce(0, +) / Double(n.count), note: "mean over 100")
+    }
+    try save(
+        nearestNeighboursFigure(samples: probes.gatheringRows(Array(0..<10)), neighbours: Array(neighbours.prefix(10)), training: digitsTrain),
+        "ch5-nearest-neighbours.png")
 
     // Chapters 1-4 report exact (or bounded) likelihoods of *binarised* images: probabilities of
     // discrete pixels, in nats per image, lower is better. The Parzen number is a *density* of
