@@ -150,7 +150,7 @@ func ringTraceFigure(_ runs: [RingRun]) -> Canvas {
             scatterPlot(
                 x: points.map(\.0), y: points.map(\.1), classes: points.map(\.2), classNames: failing.map(\.key),
                 title: "the mode nearest to most samples", xLabel: "step", yLabel: "mode (0-7 around the ring)", width: 640,
-                height: 440),
+                height: 440, yRange: 0...7),
         ], title: "Ring of 8: coverage over training (500 samples per point)")
 }
 
