@@ -16,11 +16,11 @@
 //      V(D*, G) = 2 JSD(p_data || p_g) - 2 log 2, smallest (-log 4) exactly when p_g = p_data;
 //   2. training alternates k discriminator steps with one generator step (Algorithm 1);
 //   3. the generator should maximise log D(G(z)) instead of minimising log(1 - D(G(z))).
-// Two more things every GAN course adds, which the lecture does not state: GANs can drop modes
-// (the "Helvetica scenario" of Goodfellow et al., 2014, section 6; "mode collapse" in Goodfellow's
-// NIPS 2016 tutorial, section 5.1.1; Arjovsky and Bottou, 2017, on why the -log D objective
-// invites it; the ring of 8 Gaussians of Metz et al., 2017, and Srivastava et al., 2017), and
-// their likelihood is unknown, so the GAN paper estimates it with a Parzen window.
+// The chapter also measures mode dropping, which the lecture does not mention; the claim comes
+// from the "Helvetica scenario" of Goodfellow et al., 2014, section 6, "mode collapse" in
+// Goodfellow's NIPS 2016 tutorial, section 5.1.1, and Arjovsky and Bottou, 2017, on why the
+// -log D objective invites it; the ring of 8 Gaussians is the test of Metz et al., 2017, and
+// Srivastava et al., 2017. And since a GAN gives no likelihood, the GAN paper's Parzen estimate.
 // In 1-D the densities are known exactly (the generator is invertible), so every claim is
 // checked by quadrature; then GANs are trained on the ring of 8 Gaussians and on real digits.
 
