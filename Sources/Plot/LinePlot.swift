@@ -44,15 +44,16 @@ public struct Series: Sendable {
 ///
 /// Each series is drawn as straight lines through its points in order; a NaN or infinite value
 /// (or a value <= 0 with `yScale: .log`) leaves a gap. The axes cover all the data with round
-/// ticks (see `Axis`); the legend sits in the corner where it hides the least data.
+/// ticks (see `Axis`); the legend sits in the corner where it hides the least data. With
+/// `equalAspect` a unit of x is as long as a unit of y (a path in the plane, say).
 public func linePlot(
     _ series: [Series], title: String = "", xLabel: String = "", yLabel: String = "",
-    yScale: AxisScale = .linear, width: Int = 640, height: Int = 480
+    yScale: AxisScale = .linear, width: Int = 640, height: Int = 480, equalAspect: Bool = false
 ) -> Canvas {
     let xs = series.map { $0.x ?? $0.y.indices.map(Double.init) }
     return drawSeries(
         series, xs: xs, yScale: yScale, yRange: nil, title: title, xLabel: xLabel, yLabel: yLabel,
-        width: width, height: height)
+        width: width, height: height, equalAspect: equalAspect)
 }
 
 /// Several functions of the same x on one axis: p_data, p_g, D and D* of the GAN chapter.
@@ -77,7 +78,7 @@ public func curvesPlot<X: BinaryFloatingPoint>(
 /// What `linePlot` and `curvesPlot` share: axes, the shading of filled series, the lines, the legend.
 private func drawSeries(
     _ series: [Series], xs: [[Double]], yScale: AxisScale, yRange: ClosedRange<Double>?, title: String,
-    xLabel: String, yLabel: String, width: Int, height: Int
+    xLabel: String, yLabel: String, width: Int, height: Int, equalAspect: Bool = false
 ) -> Canvas {
     let maxXTicks = PlotFrame.maxTicks(width: width, height: height).x
     var yValues = yRange.map { [$0.lowerBound, $0.upperBound] } ?? series.flatMap(\.y)
@@ -99,7 +100,7 @@ private func drawSeries(
 
     return PlotFrame.drawPlot(
         width: width, height: height, x: Axis(covering: xs.flatMap { $0 }, maxTicks: maxXTicks), yValues: yValues,
-        yScale: yScale, title: title, xLabel: xLabel, yLabel: yLabel, legend: legend
+        yScale: yScale, title: title, xLabel: xLabel, yLabel: yLabel, legend: legend, equalAspect: equalAspect
     ) { frame, canvas in
         // Each series as runs of canvas points, broken where a value cannot be drawn.
         let runs = zip(series, xs).map { one, x in

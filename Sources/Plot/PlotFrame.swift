@@ -111,12 +111,46 @@ struct PlotFrame {
     /// height), then with the legend in a column right of the data area (if that takes at most a
     /// third of the width). If no corner is free even so, the legend goes where it hides the
     /// fewest data pixels.
+    ///
+    /// With `equalAspect` (linear axes only) one unit takes as many pixels across as up: the figure
+    /// is narrowed or shortened (never enlarged) until the data area has the shape of the data's
+    /// ranges, and the legend goes into the corner where it hides the fewest data pixels, since
+    /// headroom or a legend column would undo the aspect.
     static func drawPlot(
         width: Int, height: Int, x xAxis: Axis, yValues: [Double], yScale: AxisScale = .linear, title: String,
-        xLabel: String, yLabel: String, legend: [LegendEntry], drawData: (PlotFrame, inout Canvas) -> Void
+        xLabel: String, yLabel: String, legend: [LegendEntry], equalAspect: Bool = false,
+        drawData: (PlotFrame, inout Canvas) -> Void
     ) -> Canvas {
         let maxYTicks = maxTicks(width: width, height: height).y
         let plain = Axis(covering: yValues, scale: yScale, maxTicks: maxYTicks)
+        if equalAspect {
+            precondition(yScale == .linear && xAxis.scale == .linear, "equal aspect needs linear axes")
+            var size = (width: width, height: height)
+            // Margins depend on the text scale, which depends on the size: two corrections settle it.
+            for _ in 0..<2 {
+                let trial = PlotFrame(
+                    width: size.width, height: size.height, x: xAxis, y: plain, title: title, xLabel: xLabel,
+                    yLabel: yLabel)
+                let (areaWidth, areaHeight) = (Double(width - (size.width - (trial.right - trial.left))),
+                    Double(height - (size.height - (trial.bottom - trial.top))))
+                let (xSpan, ySpan) = (xAxis.upper - xAxis.lower, plain.upper - plain.lower)
+                let pixelsPerUnit = min(areaWidth / xSpan, areaHeight / ySpan)
+                size = (
+                    width - Int((areaWidth - pixelsPerUnit * xSpan).rounded()),
+                    height - Int((areaHeight - pixelsPerUnit * ySpan).rounded())
+                )
+            }
+            let frame = PlotFrame(
+                width: size.width, height: size.height, x: xAxis, y: plain, title: title, xLabel: xLabel, yLabel: yLabel)
+            var canvas = Canvas(width: size.width, height: size.height)
+            frame.drawAxes(on: &canvas)
+            drawData(frame, &canvas)
+            if !legend.isEmpty {
+                let corner = frame.bestLegendCorner(frame.legendSize(legend), on: canvas)
+                frame.drawLegend(legend, x: corner.x, y: corner.y, on: &canvas)
+            }
+            return canvas
+        }
         func render(y: Axis, legendColumn: Int = 0) -> (PlotFrame, Canvas) {
             let frame = PlotFrame(
                 width: width, height: height, x: xAxis, y: y, title: title, xLabel: xLabel, yLabel: yLabel,

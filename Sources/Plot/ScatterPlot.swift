@@ -4,10 +4,15 @@
 /// drawn as a disc of `markerRadius` pixels (default 3 on a 640 x 480 figure, 2 on a small one)
 /// centred on the pixel of its value, in `Color.categorical[class % 10]`. `classNames[k]` names
 /// class k in the legend; with no names there is no legend. Points are drawn in order, later
-/// ones on top; non-finite points are left out.
+/// ones on top; non-finite points are left out. `xRange` and `yRange` fix the axes (widened to
+/// round ticks; points outside are cut off), so that the panels of one figure share their limits;
+/// `equalAspect` gives a unit the same length across and up (see `PlotFrame.drawPlot`); `circles`
+/// (centre and radius in data units) are stroked in ink over the points.
 public func scatterPlot<T: BinaryFloatingPoint>(
     x: [T], y: [T], classes: [Int]? = nil, classNames: [String] = [], title: String = "", xLabel: String = "",
-    yLabel: String = "", markerRadius: Int? = nil, width: Int = 640, height: Int = 480
+    yLabel: String = "", markerRadius: Int? = nil, width: Int = 640, height: Int = 480,
+    xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil, equalAspect: Bool = false,
+    circles: [(x: Double, y: Double, radius: Double)] = []
 ) -> Canvas {
     precondition(x.count == y.count, "scatter plot has \(x.count) x values but \(y.count) y values")
     precondition(classes == nil || classes!.count == x.count, "scatter plot needs one class per point")
@@ -19,13 +24,28 @@ public func scatterPlot<T: BinaryFloatingPoint>(
     let legend = classNames.indices.map {
         LegendEntry(name: classNames[$0], color: color($0), swatch: .marker(radius: radius))
     }
+    let fixedLimits = xRange != nil || yRange != nil
     return PlotFrame.drawPlot(
-        width: width, height: height, x: Axis(covering: xs, maxTicks: maxXTicks), yValues: ys, title: title,
-        xLabel: xLabel, yLabel: yLabel, legend: legend
+        width: width, height: height,
+        x: Axis(covering: xRange.map { [$0.lowerBound, $0.upperBound] } ?? xs, maxTicks: maxXTicks),
+        yValues: yRange.map { [$0.lowerBound, $0.upperBound] } ?? ys, title: title, xLabel: xLabel, yLabel: yLabel,
+        legend: legend, equalAspect: equalAspect
     ) { frame, canvas in
-        for i in xs.indices where xs[i].isFinite && ys[i].isFinite {
-            canvas.fillCircle(
-                x: frame.pixelX(xs[i]), y: frame.pixelY(ys[i]), radius: radius, color: color(classes?[i] ?? 0))
+        func drawPoints(_ canvas: inout Canvas) {
+            for i in xs.indices where xs[i].isFinite && ys[i].isFinite {
+                canvas.fillCircle(
+                    x: frame.pixelX(xs[i]), y: frame.pixelY(ys[i]), radius: radius, color: color(classes?[i] ?? 0))
+            }
+            // Circles of a radius in x units (round only with equal aspect), two pixels thick.
+            let pixelsPerUnit = Double(frame.right - frame.left) / (frame.xAxis.upper - frame.xAxis.lower)
+            for c in circles {
+                let r = Int((c.radius * pixelsPerUnit).rounded())
+                for thickness in 0..<2 {
+                    canvas.strokeCircle(x: frame.pixelX(c.x), y: frame.pixelY(c.y), radius: r + thickness, color: .ink)
+                }
+            }
         }
+        // With fixed limits, points outside them are cut off at the frame.
+        if fixedLimits { frame.clip(&canvas, drawPoints) } else { drawPoints(&canvas) }
     }
 }
