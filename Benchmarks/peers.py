@@ -10,7 +10,9 @@ bench, in the same minute, and give bench the JSON file:
     swift run -c release bench --peers peers.json
 
 The JSON file holds {"threads", "torch", "numpy", "results": [{"section", "name", "impl", "ms",
-"ms_min", "ms_max", "gflop", "gflops_per_s"}]}; bench matches records by (section, name, impl).
+"ms_min", "ms_max", "cpu_ms", "gflop", "gflops_per_s"}]}; bench matches records by (section, name,
+impl). cpu_ms is processor time per call over all threads, which a busy machine disturbs less than
+the wall-clock time (though it counts the time threads spend spinning while they wait).
 """
 
 import argparse
@@ -43,7 +45,8 @@ results = []
 
 
 def measure(body):
-    """Median, fastest and slowest seconds per call of body(), as bench measures it."""
+    """Median, fastest and slowest seconds per call of body(), as bench measures it, and the processor
+    seconds per call (all threads): on a shared machine the steadier of the two."""
     for _ in range(options.warmup):
         body()
     calls = 1
@@ -56,19 +59,22 @@ def measure(body):
             break
         calls = max(2 * calls, int(calls * options.min_sample / max(elapsed, 1e-9) * 1.1))
     samples = []
+    cpu_start = time.process_time()
     for _ in range(options.samples):
         start = time.perf_counter()
         for _ in range(calls):
             body()
         samples.append((time.perf_counter() - start) / calls)
+    cpu = (time.process_time() - cpu_start) / (calls * options.samples)
     samples.sort()
-    return samples[len(samples) // 2], samples[0], samples[-1]
+    return samples[len(samples) // 2], samples[0], samples[-1], cpu
 
 
 def record(section, name, impl, body, flops=None):
-    median, fastest, slowest = measure(body)
-    entry = dict(section=section, name=name, impl=impl, ms=median * 1e3, ms_min=fastest * 1e3, ms_max=slowest * 1e3)
-    line = f"[{section:8s}] {name:42s} {impl:14s} {median * 1e3:9.3f} ms"
+    median, fastest, slowest, cpu = measure(body)
+    entry = dict(section=section, name=name, impl=impl, ms=median * 1e3, ms_min=fastest * 1e3, ms_max=slowest * 1e3,
+                 cpu_ms=cpu * 1e3)
+    line = f"[{section:8s}] {name:42s} {impl:14s} {median * 1e3:9.3f} ms (cpu {cpu * 1e3:.3f} ms)"
     if flops:
         entry["gflop"] = flops / 1e9
         entry["gflops_per_s"] = flops / median / 1e9

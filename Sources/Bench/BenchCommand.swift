@@ -57,8 +57,8 @@ struct BenchCommand: ParsableCommand {
         let options = TimingOptions(samples: samples, warmup: warmup, minSample: minSample)
         Parallelism.threadCount = threads
         print("bench: Float, \(threads) threads on \(ProcessInfo.processInfo.activeProcessorCount) cores, median of \(samples) samples of >= \(minSample) s after \(warmup) warm-up calls")
-        let ceiling = Ceiling.measure(threads: threads)
-        print(String(format: "ceiling: register-only FMA loop %.1f GFLOP/s on 1 thread, %.1f on %d threads (the %%ceil column divides by the latter)", ceiling.oneThread, ceiling.allThreads, threads))
+        let start = Ceiling.measure(threads: threads)
+        print(describe(start, "at the start"))
         var results: [Measurement] = []
         var memory: [(step: Int, megabytes: Double)] = []
         for section in Self.sections where selected.contains(section) {
@@ -76,15 +76,24 @@ struct BenchCommand: ParsableCommand {
                 measured = [m]
                 memory = readings
             }
-            for m in measured { print(line(m, ceiling, reference)) }
+            for m in measured { print(line(m, start, reference)) }
             results += measured
         }
+        let end = Ceiling.measure(threads: threads)
+        print(describe(end, "at the end"))
+        let ceiling = start.best(end)
         if !memory.isEmpty {
             print("resident memory (MB) by step: " + memory.map { "\($0.step): \(String(format: "%.1f", $0.megabytes))" }.joined(separator: ", "))
         }
         print()
         print(table(results, ceiling, reference))
         if let json { try write(results, memory: memory, ceiling, reference, to: json) }
+    }
+
+    func describe(_ c: Ceiling, _ when: String) -> String {
+        String(
+            format: "ceiling %@: register-only FMA loop %.1f GFLOP/s on 1 thread, %.1f on %d threads; %.1f GFLOP per processor second",
+            when, c.oneThread, c.allThreads, c.threads, c.perCPUSecond)
     }
 
     /// One progress line per workload as it finishes.
@@ -96,20 +105,30 @@ struct BenchCommand: ParsableCommand {
         return s
     }
 
-    /// The summary table; with peers, their time and the ratio ours / theirs (below 1: faster).
+    /// The summary table; with peers, their time and the ratios ours / theirs (below 1: faster), of
+    /// wall-clock time and of processor time.
     func table(_ results: [Measurement], _ ceiling: Ceiling, _ reference: PeerResults?) -> String {
-        var rows: [[String]] = [["workload", "ms", "GFLOP/s", "%ceil", "cpu ms"]]
-        if reference != nil { rows[0] += ["peer", "peer ms", "peer GFLOP/s", "time ratio"] }
+        // %ceil: GFLOP/s over the N-thread ceiling. %core: GFLOP per processor second over the
+        // loop's, the same fraction measured in processor time, which other jobs disturb less.
+        var rows: [[String]] = [["workload", "ms", "GFLOP/s", "%ceil", "cpu ms", "%core"]]
+        if reference != nil { rows[0] += ["peer", "peer ms", "peer GFLOP/s", "time ratio", "peer cpu ms", "cpu ratio"] }
         for m in results {
             let gflops: String = m.gflopsPerSecond.map { String(format: "%.1f", $0) } ?? "-"
             let fraction: String = m.gflopsPerSecond.map { String(format: "%.1f%%", 100 * $0 / ceiling.allThreads) } ?? "-"
             let cpu: String = m.cpuMs.map { String(format: "%.3f", $0) } ?? "-"
-            var row: [String] = ["\(m.section): \(m.name)", String(format: "%.3f", m.ms), gflops, fraction, cpu]
+            var core = "-"
+            if let f = m.flops, let c = m.cpuMs { core = String(format: "%.1f%%", 100 * f / (c * 1e-3) / 1e9 / ceiling.perCPUSecond) }
+            var row: [String] = ["\(m.section): \(m.name)", String(format: "%.3f", m.ms), gflops, fraction, cpu, core]
             if let reference {
                 if let key = m.peer, let p = reference.records[key] {
-                    row += [key.impl, String(format: "%.3f", p.ms), p.gflops.map { String(format: "%.1f", $0) } ?? "-", String(format: "%.2f", m.ms / p.ms)]
+                    let peerGflops: String = p.gflops.map { String(format: "%.1f", $0) } ?? "-"
+                    row += [key.impl, String(format: "%.3f", p.ms), peerGflops, String(format: "%.2f", m.ms / p.ms)]
+                    let peerCpu: String = p.cpuMs.map { String(format: "%.3f", $0) } ?? "-"
+                    var cpuRatio = "-"
+                    if let ours = m.cpuMs, let theirs = p.cpuMs { cpuRatio = String(format: "%.2f", ours / theirs) }
+                    row += [peerCpu, cpuRatio]
                 } else {
-                    row += ["-", "-", "-", "-"]
+                    row += ["-", "-", "-", "-", "-", "-"]
                 }
             }
             rows.append(row)
@@ -138,6 +157,7 @@ struct BenchCommand: ParsableCommand {
                 r["gflops_per_s"] = g
                 r["fraction_of_ceiling"] = g / ceiling.allThreads
             }
+            if let f = m.flops, let c = m.cpuMs { r["fraction_of_core_per_cpu_second"] = f / (c * 1e-3) / 1e9 / ceiling.perCPUSecond }
             if let c = m.cpuMs { r["cpu_ms"] = c }
             if let key = m.peer, let p = reference?.records[key] {
                 r["peer"] = ["impl": key.impl, "ms": p.ms, "time_ratio": m.ms / p.ms] as [String: Any]
@@ -150,7 +170,10 @@ struct BenchCommand: ParsableCommand {
         let data = try JSONSerialization.data(
             withJSONObject: [
                 "results": records,
-                "ceiling": ["gflops_1_thread": ceiling.oneThread, "gflops_all_threads": ceiling.allThreads, "threads": ceiling.threads],
+                "ceiling": [
+                    "gflops_1_thread": ceiling.oneThread, "gflops_all_threads": ceiling.allThreads, "threads": ceiling.threads,
+                    "gflop_per_cpu_second": ceiling.perCPUSecond,
+                ],
             ] as [String: Any], options: [.prettyPrinted, .sortedKeys])
         do {
             try data.write(to: URL(fileURLWithPath: path))

@@ -8,19 +8,35 @@ import Tensors
 
 /// GFLOP/s of the register-only FMA loop on one thread and on `threads` threads (best of a few
 /// runs: the ceiling is what the cores can do, so the least disturbed run is the one to keep).
+///
+/// On a machine shared with other jobs the wall-clock ceiling drops with the share of the cores this
+/// process gets. `perCPUSecond` divides the same loop's work by the processor time it used instead
+/// (one thread): what one core does per second it actually runs, which other jobs disturb far
+/// less. A workload's GFLOP per processor second over it is the load-independent fraction.
 struct Ceiling {
     let oneThread: Double
     let threads: Int
     let allThreads: Double
+    let perCPUSecond: Double
 
     static func measure(threads: Int, seconds: Double = 0.2, runs: Int = 3) -> Ceiling {
-        let one = (0..<runs).map { _ in rate(threads: 1, seconds: seconds) }.max()!
-        let all = (0..<runs).map { _ in rate(threads: threads, seconds: seconds) }.max()!
-        return Ceiling(oneThread: one, threads: threads, allThreads: all)
+        let one = (0..<runs).map { _ in rate(threads: 1, seconds: seconds) }
+        let all = (0..<runs).map { _ in rate(threads: threads, seconds: seconds) }
+        return Ceiling(
+            oneThread: one.map(\.wall).max()!, threads: threads, allThreads: all.map(\.wall).max()!,
+            perCPUSecond: one.map(\.cpu).max()!)
     }
 
-    /// GFLOP/s of `threads` threads each running `fmaLoop` for about `seconds`.
-    private static func rate(threads: Int, seconds: Double) -> Double {
+    /// The better of two measurements (say, one at the start of a run and one at its end).
+    func best(_ other: Ceiling) -> Ceiling {
+        Ceiling(
+            oneThread: max(oneThread, other.oneThread), threads: threads, allThreads: max(allThreads, other.allThreads),
+            perCPUSecond: max(perCPUSecond, other.perCPUSecond))
+    }
+
+    /// GFLOP/s of `threads` threads each running `fmaLoop` for about `seconds`: per second of wall
+    /// clock, and per second of processor time.
+    private static func rate(threads: Int, seconds: Double) -> (wall: Double, cpu: Double) {
         // Calibrate on one thread: iterations for about `seconds`.
         var iterations = 1 << 16
         while true {
@@ -32,11 +48,12 @@ struct Ceiling {
         iterations *= 4
         let results = UnsafeMutableBufferPointer<Float>.allocate(capacity: threads)
         defer { results.deallocate() }
-        let t0 = now()
+        let (t0, cpu0) = (now(), processorTime())
         DispatchQueue.concurrentPerform(iterations: threads) { t in results[t] = fmaLoop(iterations) }
-        let elapsed = now() - t0
+        let (elapsed, cpu) = (now() - t0, processorTime() - cpu0)
         sink += results.reduce(0, +)
-        return Double(threads) * Double(iterations) * flopsPerIteration / elapsed / 1e9
+        let gflop = Double(threads) * Double(iterations) * flopsPerIteration / 1e9
+        return (gflop / elapsed, gflop / cpu)
     }
 
     /// Twelve independent 8-lane accumulators, one multiply-add each per iteration.

@@ -7,9 +7,9 @@ struct PeerKey: Hashable {
     let impl: String
 }
 
-/// The records of a `Benchmarks/peers.py --json` file, by key: milliseconds and GFLOP/s.
+/// The records of a `Benchmarks/peers.py --json` file, by key: milliseconds, GFLOP/s and processor ms.
 struct PeerResults {
-    var records: [PeerKey: (ms: Double, gflops: Double?)] = [:]
+    var records: [PeerKey: (ms: Double, gflops: Double?, cpuMs: Double?)] = [:]
     var threads: Int?
 
     init(path: String) throws {
@@ -22,7 +22,7 @@ struct PeerResults {
             guard let section = r["section"] as? String, let name = r["name"] as? String,
                 let impl = r["impl"] as? String, let ms = r["ms"] as? Double
             else { continue }
-            records[PeerKey(section: section, name: name, impl: impl)] = (ms, r["gflops_per_s"] as? Double)
+            records[PeerKey(section: section, name: name, impl: impl)] = (ms, r["gflops_per_s"] as? Double, r["cpu_ms"] as? Double)
         }
     }
 }
