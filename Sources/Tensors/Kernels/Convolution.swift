@@ -11,7 +11,8 @@
 //
 // Two ways to the same sums:
 //
-// - Stride 1 (every convolution of the workbook but the 1x1 output layers), Float: shifted rows.
+// - Stride 1, a kernel larger than 1x1 and at least 8 output channels (every convolution of the
+//   workbook's PixelCNNs but the 1x1 output layers), Float: shifted rows.
 //   Each image is zero-padded once into planes of width Wp = W + 2p. Output position (oy, ox) is
 //   then q = oy*Wp + ox, and tap (ki, kj) of channel c reads padded[c][q + ki*Wp + kj]: as q runs,
 //   one contiguous run of the padded plane, starting at a fixed offset. So the columns matrix of
@@ -22,13 +23,16 @@
 //     dW'       dW'^T (C*T, O) += shifted(x_n) . g_n^T         g_n laid out with width Wp, zeros beyond OW
 //     dx        dx_n (C, H*Wp') = Wflip . shifted(gpad_n)      g_n padded by K-1-p, taps mirrored:
 //               dx is the stride-1 correlation of g with the flipped kernel, the same product again.
-//   The shifted rows are packed by the GEMM straight from the padded image, sixteen contiguous
-//   values at a time, so the columns matrix costs no more than one copy into the GEMM's panels.
-// - Otherwise (stride > 1, 1x1 kernels, Double for the gradient checks): im2col + GEMM per image.
+//   The GEMM packs the shifted rows straight from the padded image (forward and dx: sixteen
+//   contiguous values at a time; dW': six rows interleaved), so the columns matrix costs no more
+//   than the one copy into the GEMM's panels that any operand costs.
+// - Otherwise (stride > 1, 1x1 kernels, few channels, Double for the gradient checks): im2col + GEMM
+//   per image.
 //     forward   cols = im2col(x_n);  y_n (O, OH*OW) = bias + W' . cols
 //     dW'       dW' += g_n . cols^T;   dx   dcols = W'^T . g_n;  dx_n = col2im(dcols).
 // Partial weight gradients of the threads are added in thread order, so a result is the same for
-// a given thread count. `conv2dNaive` in the tests is the direct seven-loop reference for both.
+// a given thread count. The direct seven-loop convolution of ConvKernelTests (`reference`) is the
+// naive twin both are tested against, over odd shapes, strides, paddings and masks.
 
 /// The active taps of a kernel, as offsets ki * KW + kj, in raster order.
 struct ConvTaps: Equatable {
