@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensors", "Datasets"]),
         // libpng, seen from Swift through a module map (only its simplified png_image API is used).
         .systemLibrary(
-            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
         // PNG figures: a raster canvas, a bitmap font, image grids and plots of plain arrays.
         .target(name: "Plot", dependencies: ["CPNG"]),
         // What every chapter shares: flags, `report`, `fit` (the one training loop), progress line,

@@ -1,6 +1,8 @@
-// `swift run -c release bench`: times, in Float, the workloads of `../shared/bench/peers.py` with
-// the library's own layers, and prints a table (with `--peers FILE`, side by side with the figures
-// of a `peers.py --json FILE` run from the same minute, and the ratios).
+// `swift run -c release bench`: times, in Float, the workloads of `Benchmarks/peers.py` with the
+// library's own layers, measures the machine's FMA ceiling in the same run, and prints a table:
+// every workload's GFLOP/s and its fraction of the ceiling (with `--peers FILE`, side by side with
+// the figures of a `python3 Benchmarks/peers.py --json FILE` run from the same minute, and the
+// ratios).
 
 import ArgumentParser
 import Foundation
@@ -10,7 +12,7 @@ import Tensors
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Throughput of the tensor library on the lecture's models, side by side with peers.py.")
+        abstract: "Throughput of the tensor library on the lecture's models, against the machine's FMA ceiling and Benchmarks/peers.py.")
 
     static let sections = ["sgemm", "conv", "pixelcnn", "lstm", "vae", "gan", "memory", "data"]
 
@@ -20,7 +22,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Write one JSON record per workload to this file.")
     var json: String?
 
-    @Option(help: "A peers.py --json file from the same run window, to print ratios against.")
+    @Option(help: "A Benchmarks/peers.py --json file from the same minute, to print ratios against.")
     var peers: String?
 
     @Option(help: "Timed samples per workload (the median is reported).")
@@ -55,6 +57,8 @@ struct BenchCommand: ParsableCommand {
         let options = TimingOptions(samples: samples, warmup: warmup, minSample: minSample)
         Parallelism.threadCount = threads
         print("bench: Float, \(threads) threads on \(ProcessInfo.processInfo.activeProcessorCount) cores, median of \(samples) samples of >= \(minSample) s after \(warmup) warm-up calls")
+        let start = Ceiling.measure(threads: threads)
+        print(describe(start, "at the start"))
         var results: [Measurement] = []
         var memory: [(step: Int, megabytes: Double)] = []
         for section in Self.sections where selected.contains(section) {
@@ -72,40 +76,59 @@ struct BenchCommand: ParsableCommand {
                 measured = [m]
                 memory = readings
             }
-            for m in measured { print(line(m, reference)) }
+            for m in measured { print(line(m, start, reference)) }
             results += measured
         }
+        let end = Ceiling.measure(threads: threads)
+        print(describe(end, "at the end"))
+        let ceiling = start.best(end)
         if !memory.isEmpty {
             print("resident memory (MB) by step: " + memory.map { "\($0.step): \(String(format: "%.1f", $0.megabytes))" }.joined(separator: ", "))
         }
         print()
-        print(table(results, reference))
-        if let json { try write(results, memory: memory, reference, to: json) }
+        print(table(results, ceiling, reference))
+        if let json { try write(results, memory: memory, ceiling, reference, to: json) }
+    }
+
+    func describe(_ c: Ceiling, _ when: String) -> String {
+        String(
+            format: "ceiling %@: register-only FMA loop %.1f GFLOP/s on 1 thread, %.1f on %d threads; %.1f GFLOP per processor second",
+            when, c.oneThread, c.allThreads, c.threads, c.perCPUSecond)
     }
 
     /// One progress line per workload as it finishes.
-    func line(_ m: Measurement, _ reference: PeerResults?) -> String {
+    func line(_ m: Measurement, _ ceiling: Ceiling, _ reference: PeerResults?) -> String {
         var s = "[\(m.section.padding(toLength: 8, withPad: " ", startingAt: 0))] \(m.name.padding(toLength: 42, withPad: " ", startingAt: 0)) " + String(format: "%9.3f ms", m.ms)
-        if let g = m.gflopsPerSecond { s += String(format: "  %7.2f GFLOP/s", g) }
+        if let g = m.gflopsPerSecond { s += String(format: "  %7.2f GFLOP/s (%4.1f%% of ceiling)", g, 100 * g / ceiling.allThreads) }
         if let c = m.cpuMs { s += String(format: "  (cpu %.3f ms)", c) }
         if let key = m.peer, let p = reference?.records[key] { s += String(format: "   %@ %.3f ms, ratio %.2f", key.impl, p.ms, m.ms / p.ms) }
         return s
     }
 
-    /// The summary table; with peers, their time and the ratio ours / theirs (below 1: faster).
-    func table(_ results: [Measurement], _ reference: PeerResults?) -> String {
-        var rows: [[String]] = [["workload", "ms", "GFLOP/s", "cpu ms"]]
-        if reference != nil { rows[0] += ["peer", "peer ms", "peer GFLOP/s", "time ratio"] }
+    /// The summary table; with peers, their time and the ratios ours / theirs (below 1: faster), of
+    /// wall-clock time and of processor time.
+    func table(_ results: [Measurement], _ ceiling: Ceiling, _ reference: PeerResults?) -> String {
+        // %ceil: GFLOP/s over the N-thread ceiling. %core: GFLOP per processor second over the
+        // loop's, the same fraction measured in processor time, which other jobs disturb less.
+        var rows: [[String]] = [["workload", "ms", "GFLOP/s", "%ceil", "cpu ms", "%core"]]
+        if reference != nil { rows[0] += ["peer", "peer ms", "peer GFLOP/s", "time ratio", "peer cpu ms", "cpu ratio"] }
         for m in results {
-            var row = [
-                "\(m.section): \(m.name)", String(format: "%.3f", m.ms), m.gflopsPerSecond.map { String(format: "%.1f", $0) } ?? "-",
-                m.cpuMs.map { String(format: "%.3f", $0) } ?? "-",
-            ]
+            let gflops: String = m.gflopsPerSecond.map { String(format: "%.1f", $0) } ?? "-"
+            let fraction: String = m.gflopsPerSecond.map { String(format: "%.1f%%", 100 * $0 / ceiling.allThreads) } ?? "-"
+            let cpu: String = m.cpuMs.map { String(format: "%.3f", $0) } ?? "-"
+            var core = "-"
+            if let f = m.flops, let c = m.cpuMs { core = String(format: "%.1f%%", 100 * f / (c * 1e-3) / 1e9 / ceiling.perCPUSecond) }
+            var row: [String] = ["\(m.section): \(m.name)", String(format: "%.3f", m.ms), gflops, fraction, cpu, core]
             if let reference {
                 if let key = m.peer, let p = reference.records[key] {
-                    row += [key.impl, String(format: "%.3f", p.ms), p.gflops.map { String(format: "%.1f", $0) } ?? "-", String(format: "%.2f", m.ms / p.ms)]
+                    let peerGflops: String = p.gflops.map { String(format: "%.1f", $0) } ?? "-"
+                    row += [key.impl, String(format: "%.3f", p.ms), peerGflops, String(format: "%.2f", m.ms / p.ms)]
+                    let peerCpu: String = p.cpuMs.map { String(format: "%.3f", $0) } ?? "-"
+                    var cpuRatio = "-"
+                    if let ours = m.cpuMs, let theirs = p.cpuMs { cpuRatio = String(format: "%.2f", ours / theirs) }
+                    row += [peerCpu, cpuRatio]
                 } else {
-                    row += ["-", "-", "-", "-"]
+                    row += ["-", "-", "-", "-", "-", "-"]
                 }
             }
             rows.append(row)
@@ -121,13 +144,20 @@ struct BenchCommand: ParsableCommand {
         return ([render(rows[0]), rule] + rows.dropFirst().map(render)).joined(separator: "\n")
     }
 
-    func write(_ results: [Measurement], memory: [(step: Int, megabytes: Double)], _ reference: PeerResults?, to path: String) throws {
+    func write(
+        _ results: [Measurement], memory: [(step: Int, megabytes: Double)], _ ceiling: Ceiling, _ reference: PeerResults?,
+        to path: String
+    ) throws {
         let records: [[String: Any]] = results.map { m in
             var r: [String: Any] = [
                 "section": m.section, "name": m.name, "impl": "swift", "ms": m.ms, "ms_min": m.msMin, "ms_max": m.msMax,
             ]
             if let f = m.flops { r["gflop"] = f / 1e9 }
-            if let g = m.gflopsPerSecond { r["gflops_per_s"] = g }
+            if let g = m.gflopsPerSecond {
+                r["gflops_per_s"] = g
+                r["fraction_of_ceiling"] = g / ceiling.allThreads
+            }
+            if let f = m.flops, let c = m.cpuMs { r["fraction_of_core_per_cpu_second"] = f / (c * 1e-3) / 1e9 / ceiling.perCPUSecond }
             if let c = m.cpuMs { r["cpu_ms"] = c }
             if let key = m.peer, let p = reference?.records[key] {
                 r["peer"] = ["impl": key.impl, "ms": p.ms, "time_ratio": m.ms / p.ms] as [String: Any]
@@ -137,7 +167,14 @@ struct BenchCommand: ParsableCommand {
             }
             return r
         }
-        let data = try JSONSerialization.data(withJSONObject: ["results": records], options: [.prettyPrinted, .sortedKeys])
+        let data = try JSONSerialization.data(
+            withJSONObject: [
+                "results": records,
+                "ceiling": [
+                    "gflops_1_thread": ceiling.oneThread, "gflops_all_threads": ceiling.allThreads, "threads": ceiling.threads,
+                    "gflop_per_cpu_second": ceiling.perCPUSecond,
+                ],
+            ] as [String: Any], options: [.prettyPrinted, .sortedKeys])
         do {
             try data.write(to: URL(fileURLWithPath: path))
         } catch {

@@ -2,7 +2,7 @@ import Foundation
 
 /// One measured workload: the median over timed samples, taken after warm-up. A sample is the
 /// mean over an inner loop calibrated to last at least `minSample` seconds, exactly as
-/// `../shared/bench/peers.py` measures, so the two sets of figures compare.
+/// `Benchmarks/peers.py` measures, so the two sets of figures compare.
 struct Measurement {
     let section: String
     let name: String
@@ -13,7 +13,7 @@ struct Measurement {
     var cpuMs: Double? = nil
     /// Floating-point operations per call, where that is meaningful.
     let flops: Double?
-    /// The key of the `peers.py` record this compares with (section, name, implementation).
+    /// The key of the `Benchmarks/peers.py` record this compares with (section, name, implementation).
     let peer: PeerKey?
 
     var gflopsPerSecond: Double? { flops.map { $0 / (ms * 1e-3) / 1e9 } }

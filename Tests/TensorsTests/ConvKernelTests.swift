@@ -21,6 +21,13 @@ struct ConvKernelTests {
         Case(batch: 1, channels: 6, outChannels: 1, size: 5, kernel: 1, stride: 1, padding: 0, mask: ""),
         Case(batch: 4, channels: 2, outChannels: 3, size: 8, kernel: 3, stride: 2, padding: 0, mask: "random"),
         Case(batch: 2, channels: 7, outChannels: 13, size: 4, kernel: 5, stride: 1, padding: 2, mask: "B"),
+        // Stride 1 with at least 8 channels each way: the shifted-rows path forward and backward.
+        Case(batch: 3, channels: 9, outChannels: 17, size: 6, kernel: 3, stride: 1, padding: 1, mask: "B"),
+        Case(batch: 2, channels: 8, outChannels: 8, size: 5, kernel: 3, stride: 1, padding: 0, mask: ""),
+        Case(batch: 5, channels: 10, outChannels: 16, size: 7, kernel: 5, stride: 1, padding: 2, mask: "random"),
+        Case(batch: 1, channels: 12, outChannels: 20, size: 9, kernel: 7, stride: 1, padding: 3, mask: "A"),
+        // Padding beyond K-1: shifted rows forward, im2col for the input gradient.
+        Case(batch: 2, channels: 8, outChannels: 9, size: 4, kernel: 3, stride: 1, padding: 3, mask: ""),
     ]
 
     static func maskValues(_ c: Case) -> [Float]? {
@@ -118,6 +125,23 @@ struct ConvKernelTests {
             expectClose(f.dx, ref.dx, tolerance: tolerance)
             expectClose(f.dw, ref.dw, tolerance: tolerance)
         }
+    }
+
+    /// The cases above reach both ways to the sums: shifted rows (forward and input gradient) and
+    /// im2col (forward and input gradient), so the equality test covers each.
+    @Test func casesCoverBothPaths() {
+        let problems = Self.cases.map { c in
+            ConvProblem(
+                geometry: ConvGeometry(
+                    channels: c.channels, height: c.size, width: c.size, kernelHeight: c.kernel, kernelWidth: c.kernel,
+                    stride: c.stride, padding: c.padding),
+                taps: .all(ConvGeometry(channels: c.channels, height: c.size, width: c.size, kernelHeight: c.kernel, kernelWidth: c.kernel, stride: c.stride, padding: c.padding)),
+                batch: c.batch, outChannels: c.outChannels)
+        }
+        #expect(problems.filter(\.usesShiftedRows).count >= 4)
+        #expect(problems.filter { $0.usesShiftedRows && $0.inputGradientUsesShiftedRows }.count >= 3)
+        #expect(problems.filter { $0.usesShiftedRows && !$0.inputGradientUsesShiftedRows }.count >= 2)
+        #expect(problems.filter { !$0.usesShiftedRows }.count >= 3)
     }
 
     /// The tap-restricted im2col with every tap is the plain im2col, and col2im is its adjoint.

@@ -5,12 +5,13 @@ import Testing
 @Suite("Kernels")
 struct KernelTests {
     /// Shapes that hit every edge of the Float kernels' tiling (micro-tile 6 x 8 or, with FMA,
-    /// 6 x 16; k-slice 256, row block 72, column block 1024): one element, sizes below, at and past
+    /// 6 x 16; k-slice 256, or all of k up to 320; row block 72, column block 1024): one element, sizes below, at and past
     /// a tile, k past a slice, rows past a block, columns past a block, tall and skinny, short and
     /// wide.
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (3, 5, 7), (6, 8, 4), (7, 9, 13), (9, 1, 13), (1, 17, 3), (33, 31, 29), (13, 17, 300),
         (150, 20, 9), (5, 1030, 3), (200, 2, 5), (2, 3, 520), (64, 128, 40), (12, 48, 260), (6, 16, 1),
+        (7, 20, 321),
     ]
 
     static func gemmOperands(_ m: Int, _ n: Int, _ k: Int) -> (a: [Float], b: [Float], c: [Float]) {
@@ -131,10 +132,36 @@ struct KernelTests {
             #expect(t[d, b, a, c] == Double(((a * 3 + b) * 4 + c) * 5 + d))
         } } } }
     }
+
+    /// Operands gathered through a table of row starts (MatrixOperand.rowStarts, how a convolution
+    /// reads the shifted rows of a padded image) give the product of the gathered copies.
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func gatheredOperandsMatchTheirCopies(transA: Bool, transB: Bool) {
+        let (m, n, k) = (13, 37, 29)
+        var rng = Random(seed: 23)
+        let pool = Tensor<Float>.uniform([4000], low: -1, high: 1, using: &rng).scalars
+        // Stored rows of A and B: (k, m) / (m, k) and (n, k) / (k, n), starting anywhere in the pool.
+        let (rowsA, lengthA) = transA ? (k, m) : (m, k)
+        let (rowsB, lengthB) = transB ? (n, k) : (k, n)
+        let startsA = (0..<rowsA).map { _ in rng.index(below: pool.count - lengthA) }
+        let startsB = (0..<rowsB).map { _ in rng.index(below: pool.count - lengthB) }
+        let copyA = startsA.flatMap { pool[$0..<($0 + lengthA)] }, copyB = startsB.flatMap { pool[$0..<($0 + lengthB)] }
+        let shape = GEMMShape(transA: transA, transB: transB, m: m, n: n, k: k)
+        let expected = Self.run(shape, copyA, copyB, [Float](repeating: 0, count: m * n), naive: true)
+        var out = [Float](repeating: .nan, count: m * n)
+        pool.withUnsafeBufferPointer { pool in
+            startsA.withUnsafeBufferPointer { sa in
+                startsB.withUnsafeBufferPointer { sb in
+                    let a = MatrixOperand(base: pool.baseAddress!, transposed: transA, stride: 0, rowStarts: sa.baseAddress!)
+                    let b = MatrixOperand(base: pool.baseAddress!, transposed: transB, stride: 0, rowStarts: sb.baseAddress!)
+                    out.withUnsafeMutableBufferPointer { sgemm(shape, a, b, panels: nil, $0.baseAddress!, threads: 2) }
+                }
+            }
+        }
+        expectClose(out, expected, tolerance: 1e-5)
+    }
 }
 
-/// The fork-join pool: every part runs exactly once per region, also when regions come from
-/// several tasks at once (all but one fall back to Dispatch) and when a region opens another.
 @Suite("Worker pool")
 struct WorkerPoolTests {
     final class Counts: @unchecked Sendable {

@@ -1,20 +1,38 @@
-// 2-D convolution of a whole batch, NCHW: im2col + GEMM per image, images split over threads.
+// 2-D convolution of a whole batch, NCHW, images split over threads (each thread takes a
+// contiguous run of images and has its own scratch).
 //
 //   input x (N, C, H, W); weight W' (O, C*T) packed from (O, C, KH, KW) over the T active taps;
 //   output y (N, O, OH, OW).
 //
 // A tap (ki, kj) is active unless the mask is zero there for every (out, in) channel pair. A
 // PixelCNN mask zeroes whole taps (a 3x3 mask B keeps 5 of 9, a 7x7 mask A 24 of 49), so the
-// columns matrix of an image only gets rows for active taps: (C*T, OH*OW) instead of
-// (C*KH*KW, OH*OW), and the GEMMs shrink by the same factor. With no mask, T = KH*KW and this is
-// the ordinary im2col.
+// products only get rows for active taps: depth C*T instead of C*KH*KW, and the work shrinks by the
+// same factor. With no mask, T = KH*KW.
 //
-// Per image n (threads take contiguous runs of images; each has its own scratch):
-//   forward   cols = im2col(x_n);  y_n (O, OH*OW) = bias + W' . cols
-//   backward  dW' += g_n . cols^T (into the thread's own partial sum);  dcols = W'^T . g_n;
-//             dx_n = col2im(dcols).
-// The partial dW' of the threads are added in thread order, so the result is the same for a given
-// thread count.
+// Two ways to the same sums:
+//
+// - Stride 1, a kernel larger than 1x1 and at least 8 output channels (every convolution of the
+//   workbook's PixelCNNs but the 1x1 output layers), Float: shifted rows.
+//   Each image is zero-padded once into planes of width Wp = W + 2p. Output position (oy, ox) is
+//   then q = oy*Wp + ox, and tap (ki, kj) of channel c reads padded[c][q + ki*Wp + kj]: as q runs,
+//   one contiguous run of the padded plane, starting at a fixed offset. So the columns matrix of
+//   im2col never has to be written: the GEMM's packing routine reads its rows straight from the
+//   padded image through a table of row starts (MatrixOperand.rowStarts). The padded-width layout
+//   computes Wp - OW extra columns per output row, which are dropped.
+//     forward   y_n (O, OH*Wp) = W' . shifted(x_n)             (C*T, OH*Wp) read in place
+//     dW'       dW'^T (C*T, O) += shifted(x_n) . g_n^T         g_n laid out with width Wp, zeros beyond OW
+//     dx        dx_n (C, H*Wp') = Wflip . shifted(gpad_n)      g_n padded by K-1-p, taps mirrored:
+//               dx is the stride-1 correlation of g with the flipped kernel, the same product again.
+//   The GEMM packs the shifted rows straight from the padded image (forward and dx: sixteen
+//   contiguous values at a time; dW': six rows interleaved), so the columns matrix costs no more
+//   than the one copy into the GEMM's panels that any operand costs.
+// - Otherwise (stride > 1, 1x1 kernels, few channels, Double for the gradient checks): im2col + GEMM
+//   per image.
+//     forward   cols = im2col(x_n);  y_n (O, OH*OW) = bias + W' . cols
+//     dW'       dW' += g_n . cols^T;   dx   dcols = W'^T . g_n;  dx_n = col2im(dcols).
+// Partial weight gradients of the threads are added in thread order, so a result is the same for
+// a given thread count. The direct seven-loop convolution of ConvKernelTests (`reference`) is the
+// naive twin both are tested against, over odd shapes, strides, paddings and masks.
 
 /// The active taps of a kernel, as offsets ki * KW + kj, in raster order.
 struct ConvTaps: Equatable {
@@ -122,13 +140,17 @@ struct ConvProblem {
     }
 }
 
-// y (N, O, OH*OW) = bias + W' (O, C*T) . im2col(x_n), every image.
+// y (N, O, OH*OW) = bias + W' (O, C*T) . columns(x_n), every image.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func conv2dForward<S: TensorScalar>(
     _ p: ConvProblem, _ x: UnsafePointer<S>, _ weight: UnsafePointer<S>, _ bias: UnsafePointer<S>?,
     _ y: UnsafeMutablePointer<S>, threads: Int = Parallelism.threadCount
 ) {
+    if S.self == Float.self, p.usesShiftedRows {
+        shiftedForward(p, floats(x), floats(weight), bias.map { floats($0) }, floats(y), threads: threads)
+        return
+    }
     let parts = min(threads, p.batch)
     parallelFor(parts) { t in
         let cols = p.isPointwise ? nil : UnsafeMutablePointer<S>.allocate(capacity: p.depth * p.plane)
@@ -156,53 +178,298 @@ func conv2dBackward<S: TensorScalar>(
     _ p: ConvProblem, _ x: UnsafePointer<S>, _ weight: UnsafePointer<S>, _ g: UnsafePointer<S>,
     dWeight: UnsafeMutablePointer<S>?, dInput: UnsafeMutablePointer<S>?, threads: Int = Parallelism.threadCount
 ) {
+    let shifted = S.self == Float.self && p.usesShiftedRows
+    if let dWeight {
+        if shifted {
+            shiftedWeightGradient(p, floats(x), floats(g), floats(dWeight), threads: threads)
+        } else {
+            im2colWeightGradient(p, x, g, dWeight, threads: threads)
+        }
+    }
+    if let dInput {
+        if shifted && p.inputGradientUsesShiftedRows {
+            shiftedInputGradient(p, floats(weight), floats(g), floats(dInput), threads: threads)
+        } else {
+            im2colInputGradient(p, weight, g, dInput, threads: threads)
+        }
+    }
+}
+
+// dW' (O, C*T) = sum_n g_n . cols_n^T. Thread t sums its images into partials[t] (thread 0 straight
+// into dWeight); the partials are then added in thread order.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func im2colWeightGradient<S: TensorScalar>(
+    _ p: ConvProblem, _ x: UnsafePointer<S>, _ g: UnsafePointer<S>, _ dWeight: UnsafeMutablePointer<S>, threads: Int
+) {
     let parts = min(threads, p.batch)
     let weightCount = p.outChannels * p.depth
-    if parts == 0 {
-        dWeight?.update(repeating: 0, count: weightCount)
-        return
-    }
-    // Thread t sums its images' dW' into partials[t]; thread 0 writes straight into dWeight.
-    let partials = dWeight.map { dw in
-        (0..<parts).map { t in t == 0 ? dw : UnsafeMutablePointer<S>.allocate(capacity: weightCount) }
-    }
-    defer { partials?.dropFirst().forEach { $0.deallocate() } }
+    dWeight.update(repeating: 0, count: weightCount)
+    let partials = (0..<parts).map { t in t == 0 ? dWeight : UnsafeMutablePointer<S>.allocate(capacity: weightCount) }
+    defer { partials.dropFirst().forEach { $0.deallocate() } }
     parallelFor(parts) { t in
-        let scratch = UnsafeMutablePointer<S>.allocate(capacity: 2 * p.depth * p.plane)
-        defer { scratch.deallocate() }
-        let (cols, dCols) = (scratch, scratch + p.depth * p.plane)
-        var first = true
+        if t > 0 { partials[t].update(repeating: 0, count: weightCount) }
+        let cols = p.isPointwise ? nil : UnsafeMutablePointer<S>.allocate(capacity: p.depth * p.plane)
+        defer { cols?.deallocate() }
         for n in share(t, of: parts, p.batch) {
-            let image = x + n * p.inSize, gn = g + n * p.outSize
-            if let partials {
-                let columns: UnsafePointer<S>
-                if p.isPointwise {
-                    columns = image
-                } else {
-                    im2col(p.geometry, taps: p.taps, image, cols)
-                    columns = UnsafePointer(cols)
-                }
-                gemm(
-                    GEMMShape(transB: true, m: p.outChannels, n: p.depth, k: p.plane, accumulate: !first), gn, columns,
-                    partials[t], threads: 1)
-                first = false
+            let image = x + n * p.inSize
+            if let cols { im2col(p.geometry, taps: p.taps, image, cols) }
+            gemm(
+                GEMMShape(transB: true, m: p.outChannels, n: p.depth, k: p.plane, accumulate: true), g + n * p.outSize,
+                cols.map { UnsafePointer($0) } ?? image, partials[t], threads: 1)
+        }
+    }
+    for t in partials.indices.dropFirst() { addInPlace(dWeight, partials[t], count: weightCount) }
+}
+
+// dx_n = col2im(W'^T . g_n), every image.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func im2colInputGradient<S: TensorScalar>(
+    _ p: ConvProblem, _ weight: UnsafePointer<S>, _ g: UnsafePointer<S>, _ dInput: UnsafeMutablePointer<S>, threads: Int
+) {
+    let parts = min(threads, p.batch)
+    parallelFor(parts) { t in
+        let dCols = UnsafeMutablePointer<S>.allocate(capacity: p.depth * p.plane)
+        defer { dCols.deallocate() }
+        for n in share(t, of: parts, p.batch) {
+            let (dx, gn) = (dInput + n * p.inSize, g + n * p.outSize)
+            let shape = GEMMShape(transA: true, m: p.depth, n: p.plane, k: p.outChannels)
+            if p.isPointwise {
+                gemm(shape, weight, gn, dx, threads: 1)
+            } else {
+                gemm(shape, weight, gn, dCols, threads: 1)
+                dx.update(repeating: 0, count: p.inSize)
+                col2im(p.geometry, taps: p.taps, dCols, dx)
             }
-            if let dInput {
-                let dx = dInput + n * p.inSize
-                if p.isPointwise {
-                    gemm(GEMMShape(transA: true, m: p.depth, n: p.plane, k: p.outChannels), weight, gn, dx, threads: 1)
-                } else {
-                    gemm(GEMMShape(transA: true, m: p.depth, n: p.plane, k: p.outChannels), weight, gn, dCols, threads: 1)
-                    dx.update(repeating: 0, count: p.inSize)
-                    col2im(p.geometry, taps: p.taps, dCols, dx)
+        }
+    }
+}
+
+// MARK: - Stride 1: shifted rows of the padded image
+
+extension ConvProblem {
+    /// Stride 1 and a kernel larger than 1x1; with fewer than 8 output channels most of the 16
+    /// columns of a micro-tile would be wasted, and im2col (with O as the short side) is cheaper.
+    var usesShiftedRows: Bool { geometry.stride == 1 && !isPointwise && outChannels >= 8 && batch > 0 }
+    /// The input gradient pads g by K-1-p, which needs p <= K-1, and has C as its short side.
+    var inputGradientUsesShiftedRows: Bool {
+        geometry.padding < geometry.kernelHeight && geometry.padding < geometry.kernelWidth && geometry.channels >= 8
+    }
+    /// The image the forward pass and the weight gradient read: x_n padded by p.
+    var paddedInput: PaddedImage {
+        let g = geometry
+        return PaddedImage(
+            channels: g.channels, height: g.height, width: g.width, padHeight: g.padding, padWidth: g.padding,
+            kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth)
+    }
+    /// The image the input gradient reads: g_n padded by K-1-p.
+    var paddedGradient: PaddedImage {
+        let g = geometry
+        return PaddedImage(
+            channels: outChannels, height: g.outHeight, width: g.outWidth, padHeight: g.kernelHeight - 1 - g.padding,
+            padWidth: g.kernelWidth - 1 - g.padding, kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth)
+    }
+}
+
+/// An image (C, H, W) zero-padded for a stride-1 kernel: planes of Hp x Wp, each followed by KW
+/// zeros of slack so the last shifted row stays inside its plane. Output position (oy, ox) of the
+/// convolution is q = oy*Wp + ox, and tap (ki, kj) of channel c reads plane c at q + ki*Wp + kj.
+struct PaddedImage {
+    let channels: Int, height: Int, width: Int, padHeight: Int, padWidth: Int, kernelHeight: Int, kernelWidth: Int
+
+    var paddedWidth: Int { width + 2 * padWidth }
+    var planeStride: Int { (height + 2 * padHeight) * paddedWidth + kernelWidth }
+    var count: Int { channels * planeStride }
+    var outHeight: Int { height + 2 * padHeight - kernelHeight + 1 }
+    var outWidth: Int { paddedWidth - kernelWidth + 1 }
+    /// Output positions in the padded-width layout, OH * Wp (columns ox >= OW are dropped).
+    var positions: Int { outHeight * paddedWidth }
+
+    /// dst (C, planeStride) = src (C, H, W) with its zero border.
+    func fill(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>) {
+        dst.update(repeating: 0, count: count)
+        for c in 0..<channels {
+            for y in 0..<height {
+                copyShort(src + (c * height + y) * width, dst + c * planeStride + (y + padHeight) * paddedWidth + padWidth, width)
+            }
+        }
+    }
+
+    /// dst (K, OH, OW) = [bias +] src (K, OH*Wp) without the Wp - OW dropped columns of each row.
+    func crop(_ src: UnsafePointer<Float>, channels k: Int, bias: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>) {
+        let (rows, keep) = (outHeight, outWidth)
+        for c in 0..<k {
+            let b = bias?[c] ?? 0
+            for r in 0..<rows {
+                let (from, to) = (src + c * positions + r * paddedWidth, dst + (c * rows + r) * keep)
+                for q in 0..<keep { to[q] = from[q] + b }
+            }
+        }
+    }
+
+    /// Where row (c, t) of the shifted-rows matrix starts, for c over the channels and t over the
+    /// taps: c*planeStride + ki*Wp + kj, or with `mirrored`, the tap (KH-1-ki, KW-1-kj).
+    func rowStarts(_ taps: ConvTaps, mirrored: Bool = false) -> [Int] {
+        (0..<channels).flatMap { c in
+            taps.offsets.map { offset in
+                var (ki, kj) = (offset / kernelWidth, offset % kernelWidth)
+                if mirrored { (ki, kj) = (kernelHeight - 1 - ki, kernelWidth - 1 - kj) }
+                return c * planeStride + ki * paddedWidth + kj
+            }
+        }
+    }
+}
+
+// y_n (O, OH, OW) = bias + crop(W' . shifted(x_n)), the product (O, OH*Wp).
+func shiftedForward(
+    _ p: ConvProblem, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+    _ y: UnsafeMutablePointer<Float>, threads: Int
+) {
+    let image = p.paddedInput
+    let wide = p.outChannels * image.positions
+    let weights = MatrixOperand(base: weight, transposed: false, stride: p.depth)
+    let parts = min(threads, p.batch)
+    image.rowStarts(p.taps).withUnsafeBufferPointer { starts in
+        parallelFor(parts) { t in
+            let padded = UnsafeMutablePointer<Float>.allocate(capacity: image.count)
+            let product = UnsafeMutablePointer<Float>.allocate(capacity: wide)
+            defer { padded.deallocate(); product.deallocate() }
+            let shifted = MatrixOperand(base: padded, transposed: false, stride: 0, rowStarts: starts.baseAddress!)
+            for n in share(t, of: parts, p.batch) {
+                image.fill(x + n * p.inSize, padded)
+                sgemm(GEMMShape(m: p.outChannels, n: image.positions, k: p.depth), weights, shifted, panels: nil, product, threads: 1)
+                image.crop(product, channels: p.outChannels, bias: bias, into: y + n * p.outSize)
+            }
+        }
+    }
+}
+
+// dW' (O, C*T) = (sum_n shifted(x_n) . gw_n^T)^T, with gw_n = g_n laid out with width Wp (zeros in
+// the dropped columns, so they add nothing). Thread t sums its images' dW'^T into its own partial.
+func shiftedWeightGradient(
+    _ p: ConvProblem, _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dWeight: UnsafeMutablePointer<Float>,
+    threads: Int
+) {
+    let image = p.paddedInput
+    let (positions, outChannels, depth) = (image.positions, p.outChannels, p.depth)
+    let (oh, ow, wp) = (p.geometry.outHeight, p.geometry.outWidth, image.paddedWidth)
+    let starts = image.rowStarts(p.taps)
+    let parts = min(threads, p.batch)
+    let partials = (0..<parts).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: depth * outChannels) }
+    defer { partials.forEach { $0.deallocate() } }
+    starts.withUnsafeBufferPointer { starts in
+        parallelFor(parts) { t in
+            let padded = UnsafeMutablePointer<Float>.allocate(capacity: image.count)
+            let wide = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * positions)
+            defer { padded.deallocate(); wide.deallocate() }
+            wide.update(repeating: 0, count: outChannels * positions)
+            partials[t].update(repeating: 0, count: depth * outChannels)
+            let shifted = MatrixOperand(base: padded, transposed: false, stride: 0, rowStarts: starts.baseAddress!)
+            let gradient = MatrixOperand(base: wide, transposed: true, stride: positions)
+            for n in share(t, of: parts, p.batch) {
+                image.fill(x + n * p.inSize, padded)
+                let gn = g + n * p.outSize
+                for row in 0..<(outChannels * oh) {
+                    copyShort(gn + row * ow, wide + (row / oh) * positions + (row % oh) * wp, ow)
+                }
+                sgemm(
+                    GEMMShape(m: depth, n: outChannels, k: positions, accumulate: true), shifted, gradient, panels: nil,
+                    partials[t], threads: 1)
+            }
+        }
+    }
+    for t in 1..<parts { addInPlace(partials[0], partials[t], count: depth * outChannels) }
+    for o in 0..<outChannels {
+        for r in 0..<depth { dWeight[o * depth + r] = partials[0][r * outChannels + o] }
+    }
+}
+
+// dx_n (C, H, W) = crop(Wflip . shifted(gpad_n)), where gpad_n is g_n padded by K-1-p, its rows
+// (o, t) read the mirrored tap, and Wflip (C, O*T)[c, (o, t)] = W'[o, (c, t)].
+func shiftedInputGradient(
+    _ p: ConvProblem, _ weight: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dInput: UnsafeMutablePointer<Float>,
+    threads: Int
+) {
+    let image = p.paddedGradient
+    let (channels, taps) = (p.geometry.channels, p.taps.count)
+    let depth = p.outChannels * taps
+    var flipped = [Float](repeating: 0, count: channels * depth)
+    for o in 0..<p.outChannels {
+        for c in 0..<channels {
+            for t in 0..<taps { flipped[c * depth + o * taps + t] = weight[o * p.depth + c * taps + t] }
+        }
+    }
+    let parts = min(threads, p.batch)
+    flipped.withUnsafeBufferPointer { flipped in
+        image.rowStarts(p.taps, mirrored: true).withUnsafeBufferPointer { starts in
+            let weights = MatrixOperand(base: flipped.baseAddress!, transposed: false, stride: depth)
+            parallelFor(parts) { t in
+                let padded = UnsafeMutablePointer<Float>.allocate(capacity: image.count)
+                let product = UnsafeMutablePointer<Float>.allocate(capacity: channels * image.positions)
+                defer { padded.deallocate(); product.deallocate() }
+                let shifted = MatrixOperand(base: padded, transposed: false, stride: 0, rowStarts: starts.baseAddress!)
+                for n in share(t, of: parts, p.batch) {
+                    image.fill(g + n * p.outSize, padded)
+                    sgemm(GEMMShape(m: channels, n: image.positions, k: depth), weights, shifted, panels: nil, product, threads: 1)
+                    image.crop(product, channels: channels, bias: nil, into: dInput + n * p.inSize)
                 }
             }
         }
-        if first, let partials { partials[t].update(repeating: 0, count: weightCount) }
     }
-    if let partials, let dw = dWeight {
-        for t in 1..<parts { addInPlace(dw, partials[t], count: weightCount) }
+}
+
+// MARK: - Array-level wrappers for the op
+
+/// y (N, O, OH, OW) of conv2dForward, as a new array.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func conv2dForwardArray<S: TensorScalar>(_ p: ConvProblem, input: [S], weight: [S], bias: [S]?) -> [S] {
+    uninitializedArray(count: p.batch * p.outSize) { y in
+        input.withUnsafeBufferPointer { x in
+            weight.withUnsafeBufferPointer { w in
+                withOptionalPointer(bias) { conv2dForward(p, x.baseAddress!, w.baseAddress!, $0, y) }
+            }
+        }
     }
+}
+
+/// (dW' (O, C*T), dx (N, C, H, W)) of conv2dBackward as new arrays, each only when asked for.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func conv2dBackwardArrays<S: TensorScalar>(
+    _ p: ConvProblem, input: [S], weight: [S], gradient: [S], wantWeight: Bool, wantInput: Bool
+) -> (weight: [S]?, input: [S]?) {
+    var dWeight: [S]? = wantWeight ? filledArray(0, count: weight.count) : nil
+    var dInput: [S]? = wantInput ? filledArray(0, count: input.count) : nil
+    input.withUnsafeBufferPointer { x in
+        weight.withUnsafeBufferPointer { w in
+            gradient.withUnsafeBufferPointer { g in
+                withOptionalMutablePointers(&dWeight, &dInput) { dw, dx in
+                    conv2dBackward(p, x.baseAddress!, w.baseAddress!, g.baseAddress!, dWeight: dw, dInput: dx)
+                }
+            }
+        }
+    }
+    return (dWeight, dInput)
+}
+
+/// body(pointer to a's storage, or nil).
+private func withOptionalPointer<S, R>(_ a: [S]?, _ body: (UnsafePointer<S>?) -> R) -> R {
+    guard let a else { return body(nil) }
+    return a.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// body(pointers to a's and b's storage, each nil when the array is).
+private func withOptionalMutablePointers<S>(
+    _ a: inout [S]?, _ b: inout [S]?, _ body: (UnsafeMutablePointer<S>?, UnsafeMutablePointer<S>?) -> Void
+) {
+    func second(_ pa: UnsafeMutablePointer<S>?) {
+        guard b != nil else { return body(pa, nil) }
+        b!.withUnsafeMutableBufferPointer { body(pa, $0.baseAddress!) }
+    }
+    guard a != nil else { return second(nil) }
+    a!.withUnsafeMutableBufferPointer { second($0.baseAddress!) }
 }
 
 // weight (O, C, KH, KW) [* mask] -> the active taps and W' (O, C*T) over them. A tap is active

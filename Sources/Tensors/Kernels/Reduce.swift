@@ -1,5 +1,11 @@
 // Reductions along one axis. The tensor is viewed as [outer, n, inner]: the axis has length n,
 // `outer` is the product of the sizes before it and `inner` of those after it.
+//
+// Sums are pairwise, as numpy's: blocks of up to 128 terms are added in order (eight interleaved
+// running sums for a contiguous block), and the block sums are combined in a balanced tree. Left to
+// right, the rounding error of a Float sum of n terms grows like n * eps (about 1e-3 relative at
+// 65k terms); pairwise, like log2(n) * eps, at the same speed (the eight running sums even let the
+// additions overlap).
 
 enum ReduceKernel { case sum, max }
 
@@ -15,12 +21,13 @@ func reduceKernel<S: TensorScalar>(
         x.withUnsafeBufferPointer { x in
             switch op {
             case .sum:
-                for o in 0..<outer {
-                    let yo = y.baseAddress! + o * inner
-                    for j in 0..<inner { yo[j] = 0 }
-                    for k in 0..<n {
-                        let xk = x.baseAddress! + (o * n + k) * inner
-                        for j in 0..<inner { yo[j] += xk[j] }
+                if inner == 1 {
+                    for o in 0..<outer { y[o] = pairwiseSum(x.baseAddress! + o * n, n) }
+                } else {
+                    let scratch = UnsafeMutablePointer<S>.allocate(capacity: inner * Int.bitWidth)
+                    defer { scratch.deallocate() }
+                    for o in 0..<outer {
+                        pairwiseSumRows(x.baseAddress! + o * n * inner, rows: n, inner: inner, y.baseAddress! + o * inner, scratch: scratch)
                     }
                 }
             case .max:
@@ -78,5 +85,54 @@ func permuteKernel<S: TensorScalar>(_ x: [S], shape: [Int], perm: [Int]) -> [S] 
                 }
             }
         }
+    }
+}
+
+/// Terms summed in order before blocks are combined pairwise (numpy's PW_BLOCKSIZE).
+let pairwiseBlock = 128
+
+// sum of x[0..<n]: a block of at most 128 terms with eight interleaved running sums, else the two
+// halves (the first a multiple of 8 terms) summed the same way and added.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func pairwiseSum<S: TensorScalar>(_ x: UnsafePointer<S>, _ n: Int) -> S {
+    if n > pairwiseBlock {
+        let half = (n / 2) & ~7
+        return pairwiseSum(x, half) + pairwiseSum(x + half, n - half)
+    }
+    var (s0, s1, s2, s3, s4, s5, s6, s7) = (S.zero, S.zero, S.zero, S.zero, S.zero, S.zero, S.zero, S.zero)
+    var i = 0
+    while i + 8 <= n {
+        s0 += x[i]; s1 += x[i + 1]; s2 += x[i + 2]; s3 += x[i + 3]
+        s4 += x[i + 4]; s5 += x[i + 5]; s6 += x[i + 6]; s7 += x[i + 7]
+        i += 8
+    }
+    var s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    while i < n {
+        s += x[i]
+        i += 1
+    }
+    return s
+}
+
+// dst (inner) = sum over k < n of the rows x[k, 0..<inner]: up to 128 rows added in order, else the
+// two halves summed the same way (the second into scratch) and added. `scratch` holds inner values
+// per level of halving (inner * Int.bitWidth is always enough).
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func pairwiseSumRows<S: TensorScalar>(
+    _ x: UnsafePointer<S>, rows n: Int, inner: Int, _ dst: UnsafeMutablePointer<S>, scratch: UnsafeMutablePointer<S>
+) {
+    if n > pairwiseBlock {
+        let half = n / 2
+        pairwiseSumRows(x, rows: half, inner: inner, dst, scratch: scratch)
+        pairwiseSumRows(x + half * inner, rows: n - half, inner: inner, scratch, scratch: scratch + inner)
+        for j in 0..<inner { dst[j] += scratch[j] }
+        return
+    }
+    for j in 0..<inner { dst[j] = 0 }
+    for k in 0..<n {
+        let row = x + k * inner
+        for j in 0..<inner { dst[j] += row[j] }
     }
 }

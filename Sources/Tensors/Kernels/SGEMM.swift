@@ -37,6 +37,11 @@ enum SGEMMBlocking {
     static let copies = 4
     #endif
     static let kc = 256, mc = 72, nc = 1024
+    /// The slice of k per pass: KC, or all of k when k is at most 320. A convolution's depth of
+    /// 32 channels x 9 taps = 288 would otherwise be cut into 256 + 32, and the short second pass
+    /// loads and stores every tile of C again for a tenth of the work; a 288 x 16 panel of B
+    /// (18 KB) and a 288 x 6 panel of A still fit the L1 cache together.
+    @inline(__always) static func slice(_ k: Int) -> Int { k <= 320 ? k : kc }
     /// Below this many multiply-adds a second thread costs more than it saves.
     static let minimumParallelWork = 1 << 19
 }
@@ -54,15 +59,24 @@ enum SGEMMBlocking {
 }
 
 /// One operand as stored: `transposed` means op(X) = X^T, and `stride` is the distance between
-/// consecutive stored rows.
+/// consecutive stored rows. With `rowStarts`, stored row r starts at base + rowStarts[r] instead:
+/// an operand gathered from a larger array without copying it (the shifted image rows of a
+/// stride-1 convolution, Convolution.swift).
 struct MatrixOperand {
     let base: UnsafePointer<Float>
     let transposed: Bool
     let stride: Int
+    var rowStarts: UnsafePointer<Int>? = nil
+
+    /// The first element of stored row r.
+    @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> {
+        if let rowStarts { return base + rowStarts[r] }
+        return base + r * stride
+    }
 
     /// op(X)[row, col].
     @inline(__always) func at(_ row: Int, _ col: Int) -> Float {
-        transposed ? base[col * stride + row] : base[row * stride + col]
+        transposed ? self.row(col)[row] : self.row(row)[col]
     }
 }
 
@@ -194,15 +208,14 @@ private func packA(
         let rows = min(mr, mc - i)
         if rows == mr && a.transposed {
             // Stored (k, m): the six values of a step of k are next to each other.
-            var src = a.base + p0 * a.stride + i0 + i
-            for _ in 0..<kc {
+            for p in 0..<kc {
+                let src = a.row(p0 + p) + i0 + i
                 put(src[0]); put(src[1]); put(src[2]); put(src[3]); put(src[4]); put(src[5])
-                src += a.stride
             }
         } else if rows == mr {
             // Stored (m, k): six rows read side by side, each one contiguous.
-            let r0 = a.base + (i0 + i) * a.stride + p0
-            let (r1, r2, r3, r4, r5) = (r0 + a.stride, r0 + 2 * a.stride, r0 + 3 * a.stride, r0 + 4 * a.stride, r0 + 5 * a.stride)
+            let (r0, r1, r2) = (a.row(i0 + i) + p0, a.row(i0 + i + 1) + p0, a.row(i0 + i + 2) + p0)
+            let (r3, r4, r5) = (a.row(i0 + i + 3) + p0, a.row(i0 + i + 4) + p0, a.row(i0 + i + 5) + p0)
             for p in 0..<kc {
                 put(r0[p]); put(r1[p]); put(r2[p]); put(r3[p]); put(r4[p]); put(r5[p])
             }
@@ -224,18 +237,17 @@ private func packB(
     for j in stride(from: 0, to: nc, by: nr) {
         let cols = min(nr, nc - j)
         if cols == nr && !b.transposed {
-            var src = b.base + p0 * b.stride + j0 + j
-            for _ in 0..<kc {
+            for p in 0..<kc {
+                let src = b.row(p0 + p) + j0 + j
                 for q in stride(from: 0, to: nr, by: 8) { store8(load8(src + q), d + q) }
-                src += b.stride
                 d += nr
             }
         } else if cols == nr {
             // Stored (n, k): eight rows at a time read side by side, each one contiguous.
             for q in stride(from: 0, to: nr, by: 8) {
-                let r0 = b.base + (j0 + j + q) * b.stride + p0
-                let (r1, r2, r3) = (r0 + b.stride, r0 + 2 * b.stride, r0 + 3 * b.stride)
-                let (r4, r5, r6, r7) = (r0 + 4 * b.stride, r0 + 5 * b.stride, r0 + 6 * b.stride, r0 + 7 * b.stride)
+                let first = j0 + j + q
+                let (r0, r1, r2, r3) = (b.row(first) + p0, b.row(first + 1) + p0, b.row(first + 2) + p0, b.row(first + 3) + p0)
+                let (r4, r5, r6, r7) = (b.row(first + 4) + p0, b.row(first + 5) + p0, b.row(first + 6) + p0, b.row(first + 7) + p0)
                 var e = d + q
                 for p in 0..<kc {
                     store8(Float8(r0[p], r1[p], r2[p], r3[p], r4[p], r5[p], r6[p], r7[p]), e)
@@ -259,7 +271,8 @@ private func sgemmBlock(
     accumulate: Bool, rows: Range<Int>, columns: Range<Int>
 ) {
     typealias B = SGEMMBlocking
-    let mcMax = min(B.mc, rows.count), kcMax = min(B.kc, k), ncMax = min(B.nc, columns.count)
+    let depth = B.slice(k)
+    let mcMax = min(B.mc, rows.count), kcMax = min(depth, k), ncMax = min(B.nc, columns.count)
     let packedA = UnsafeMutablePointer<Float>.allocate(capacity: (mcMax + B.mr) * kcMax * B.copies)
     let packedB = UnsafeMutablePointer<Float>.allocate(capacity: b == nil ? 0 : kcMax * (ncMax + B.nr))
     let edge = UnsafeMutablePointer<Float>.allocate(capacity: B.mr * B.nr)
@@ -270,8 +283,8 @@ private func sgemmBlock(
     }
     for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: B.nc) {
         let nc = min(B.nc, columns.upperBound - jc)
-        for pc in stride(from: 0, to: k, by: B.kc) {
-            let kc = min(B.kc, k - pc)
+        for pc in stride(from: 0, to: k, by: depth) {
+            let kc = min(depth, k - pc)
             // The first slice of k overwrites C unless asked to accumulate; later ones add.
             let add = accumulate || pc > 0
             if let b { packB(b, depth: pc, kc, columns: jc, nc, into: packedB) }
@@ -331,15 +344,16 @@ final class SGEMMPanels {
         (self.k, self.n) = (k, n)
         columnTiles = (n + B.nr - 1) / B.nr
         storage = .allocate(capacity: k * columnTiles * B.nr)
-        for pc in stride(from: 0, to: k, by: B.kc) {
-            packB(b, depth: pc, min(B.kc, k - pc), columns: 0, n, into: storage + pc * columnTiles * B.nr)
+        let depth = B.slice(k)
+        for pc in stride(from: 0, to: k, by: depth) {
+            packB(b, depth: pc, min(depth, k - pc), columns: 0, n, into: storage + pc * columnTiles * B.nr)
         }
     }
 
     deinit { storage.deallocate() }
 
     @inline(__always) func panel(depth pc: Int, column j: Int) -> UnsafePointer<Float> {
-        UnsafePointer(storage + pc * columnTiles * SGEMMBlocking.nr + j * min(SGEMMBlocking.kc, k - pc))
+        UnsafePointer(storage + pc * columnTiles * SGEMMBlocking.nr + j * min(SGEMMBlocking.slice(k), k - pc))
     }
 }
 
@@ -366,6 +380,17 @@ private func sgemm(
     _ s: GEMMShape, _ a: UnsafePointer<Float>, _ opB: MatrixOperand?, panels: SGEMMPanels?, _ c: UnsafeMutablePointer<Float>,
     threads: Int
 ) {
+    let opA = MatrixOperand(base: a, transposed: s.transA, stride: s.transA ? s.m : s.k)
+    sgemm(s, opA, opB, panels: panels, c, threads: threads)
+}
+
+/// C (m, n) = op(A) . op(B) [+ C] for operands described by MatrixOperand (s.transA and s.transB
+/// are taken from them); op(B) is `b`, or already packed in `panels`.
+func sgemm(
+    _ s: GEMMShape, _ opA: MatrixOperand, _ opB: MatrixOperand?, panels: SGEMMPanels?, _ c: UnsafeMutablePointer<Float>,
+    threads: Int
+) {
+    precondition((opB == nil) != (panels == nil), "sgemm needs op(B) either as an operand or packed, not both")
     typealias B = SGEMMBlocking
     let (m, n, k) = (s.m, s.n, s.k)
     if m == 0 || n == 0 { return }
@@ -373,7 +398,6 @@ private func sgemm(
         if !s.accumulate { c.update(repeating: 0, count: m * n) }
         return
     }
-    let opA = MatrixOperand(base: a, transposed: s.transA, stride: s.transA ? m : k)
     let rowTiles = (m + B.mr - 1) / B.mr, columnTiles = (n + B.nr - 1) / B.nr
     // Split rows when there are enough of them: each thread then packs only its own rows of A
     // (the larger packed operand); otherwise split columns.

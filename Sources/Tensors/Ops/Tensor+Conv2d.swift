@@ -6,12 +6,14 @@
 // zeroes the connections a PixelCNN must not have (mask A and mask B). The mask is multiplied in
 // once per call, not per element, and the gradient of a masked weight is masked too, so a zero
 // connection stays zero during training. Taps the mask zeroes for every channel pair are left out
-// of the computation altogether (Kernels/Conv2d.swift).
+// of the computation altogether (Kernels/Convolution.swift, which also says how the sums are cut
+// into matrix products).
 //
-// Each image goes through im2col and one GEMM (images are split over threads):
-//   out_n (O, OH*OW) = W' (O, C*KH*KW) . cols_n (C*KH*KW, OH*OW)
-// Backward:  dW' += g_n . cols_n^T,   dcols_n = W'^T . g_n  then col2im into d in_n,
-//            dbias = sum of g over n and positions,   dW = dW' * mask.
+// With W' (O, C*T) the packed weight over the T active taps and cols_n (C*T, OH*OW) the input
+// patches of image n (im2col):
+//   forward   out_n = bias + W' . cols_n
+//   backward  dW' = sum_n g_n . cols_n^T,   d in = the adjoint of the patches of W'^T . g_n,
+//             dbias = sum of g over n and positions,   dW = dW' * mask.
 
 extension Tensor {
     public static func conv2d(
@@ -32,41 +34,16 @@ extension Tensor {
         // W' packed as (O, C*T) over the active taps: the mask applied once, here.
         let (taps, packed) = packConvWeight(weight.scalars, mask: mask?.scalars, g, outChannels: outChannels)
         let problem = ConvProblem(geometry: g, taps: taps, batch: batch, outChannels: outChannels)
-        let out: [Scalar] = uninitializedArray(count: batch * problem.outSize) { y in
-            input.scalars.withUnsafeBufferPointer { x in
-                packed.withUnsafeBufferPointer { w in
-                    if let bias {
-                        bias.scalars.withUnsafeBufferPointer { conv2dForward(problem, x.baseAddress!, w.baseAddress!, $0.baseAddress!, y) }
-                    } else {
-                        conv2dForward(problem, x.baseAddress!, w.baseAddress!, nil, y)
-                    }
-                }
-            }
-        }
+        let out = conv2dForwardArray(problem, input: input.scalars, weight: packed, bias: bias?.scalars)
         let y = Tensor(shape: [batch, outChannels, g.outHeight, g.outWidth], scalars: out)
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
         return differentiable(op: "conv2d", output: y, inputs: inputs) { grad in
-            var dPacked: [Scalar] = weight.isRecorded ? filledArray(0, count: packed.count) : []
-            var dInput: [Scalar] = input.isRecorded ? filledArray(0, count: input.count) : []
-            input.scalars.withUnsafeBufferPointer { x in
-                packed.withUnsafeBufferPointer { w in
-                    grad.scalars.withUnsafeBufferPointer { gp in
-                        dPacked.withUnsafeMutableBufferPointer { dw in
-                            dInput.withUnsafeMutableBufferPointer { dx in
-                                conv2dBackward(
-                                    problem, x.baseAddress!, w.baseAddress!, gp.baseAddress!,
-                                    dWeight: weight.isRecorded ? dw.baseAddress! : nil,
-                                    dInput: input.isRecorded ? dx.baseAddress! : nil)
-                            }
-                        }
-                    }
-                }
-            }
+            let (dPacked, dInput) = conv2dBackwardArrays(
+                problem, input: input.scalars, weight: packed, gradient: grad.scalars, wantWeight: weight.isRecorded,
+                wantInput: input.isRecorded)
             var result: [Tensor?] = [
-                input.isRecorded ? Tensor(shape: input.shape, scalars: dInput) : nil,
-                weight.isRecorded
-                    ? Tensor(shape: weight.shape, scalars: unpackConvWeight(dPacked, mask: mask?.scalars, g, taps: taps, outChannels: outChannels))
-                    : nil,
+                dInput.map { Tensor(shape: input.shape, scalars: $0) },
+                dPacked.map { Tensor(shape: weight.shape, scalars: unpackConvWeight($0, mask: mask?.scalars, g, taps: taps, outChannels: outChannels)) },
             ]
             if bias != nil { result.append(grad.sum(alongAxes: [0, 2, 3])) }
             return result
