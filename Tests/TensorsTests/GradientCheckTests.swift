@@ -2,7 +2,7 @@ import Testing
 @testable import Tensors
 
 /// Every differentiable op and layer, checked against central finite differences in Double:
-/// max relative error <= 1e-6 (../shared/STYLE.md, point 7). Inputs stay away from kinks.
+/// max relative error <= 1e-6 (the house style of gradient checks). Inputs stay away from kinks.
 @Suite("Gradient checks")
 struct GradientCheckTests {
     enum UnaryCase: String, CaseIterable {
