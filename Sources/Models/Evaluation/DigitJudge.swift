@@ -15,6 +15,8 @@ import Tensors
 ///     f   = relu(W_f . flatten(h_2) + b_f)            [N, 64]   the penultimate features
 ///     a   = W_a . f + b_a                             [N, 10]   logits; p = softmax(a)
 ///
+/// (16, 32, 64 are the default `widths`.)
+///
 /// Trained on two kinds of image: digits with their labels (cross-entropy against the one-hot
 /// label) and non-digits (`NonDigits`: noise, blobs, shuffled patches of a digit, two digits
 /// overlaid) against the uniform distribution over the ten classes, so that its confidence
@@ -33,16 +35,20 @@ public struct DigitJudge: Layer {
     public let hidden: Linear<Float>
     public let output: Linear<Float>
 
-    /// A judge with fresh weights for `height` x `width` images of `levels` levels.
-    public init(height: Int, width: Int, levels: Int, classes: Int = 10, features: Int = 64, using rng: inout Random) {
+    /// A judge with fresh weights for `height` x `width` images of `levels` levels; `widths` are the
+    /// channels of the two convolutions and the length of f (16, 32, 64: the judge the workbook
+    /// uses; narrower ones train faster, for tests in a debug build).
+    public init(
+        height: Int, width: Int, levels: Int, classes: Int = 10, widths: (Int, Int, Int) = (16, 32, 64), using rng: inout Random
+    ) {
         precondition(height >= 4 && width >= 4, "the judge needs images of at least 4x4, got \(height)x\(width)")
         (self.height, self.width, self.levels, self.classes) = (height, width, levels, classes)
-        conv1 = Conv2d(1, 16, kernelSize: 5, stride: 2, padding: 2, initializer: .kaimingNormal, using: &rng)
-        conv2 = Conv2d(16, 32, kernelSize: 3, stride: 2, padding: 1, initializer: .kaimingNormal, using: &rng)
+        conv1 = Conv2d(1, widths.0, kernelSize: 5, stride: 2, padding: 2, initializer: .kaimingNormal, using: &rng)
+        conv2 = Conv2d(widths.0, widths.1, kernelSize: 3, stride: 2, padding: 1, initializer: .kaimingNormal, using: &rng)
         let (h1, w1) = ((height - 1) / 2 + 1, (width - 1) / 2 + 1)
         let (h2, w2) = ((h1 - 1) / 2 + 1, (w1 - 1) / 2 + 1)
-        hidden = Linear(32 * h2 * w2, features, initializer: .kaimingNormal, using: &rng)
-        output = Linear(features, classes, using: &rng)
+        hidden = Linear(widths.1 * h2 * w2, widths.2, initializer: .kaimingNormal, using: &rng)
+        output = Linear(widths.2, classes, using: &rng)
     }
 
     public var parameters: [Parameter<Float>] { conv1.parameters + conv2.parameters + hidden.parameters + output.parameters }
@@ -84,9 +90,14 @@ extension DigitJudge {
         public var nonDigitFraction: Double
         public var learningRate: Float
         public var maxShift: Int
-        public init(epochs: Int = 12, batchSize: Int = 32, nonDigitFraction: Double = 0.5, learningRate: Float = 2e-3, maxShift: Int = 1) {
+        /// The channels of the two convolutions and the length of f.
+        public var widths: (Int, Int, Int)
+        public init(
+            epochs: Int = 12, batchSize: Int = 32, nonDigitFraction: Double = 0.5, learningRate: Float = 2e-3, maxShift: Int = 1,
+            widths: (Int, Int, Int) = (16, 32, 64)
+        ) {
             (self.epochs, self.batchSize, self.nonDigitFraction, self.learningRate) = (epochs, batchSize, nonDigitFraction, learningRate)
-            self.maxShift = maxShift
+            (self.maxShift, self.widths) = (maxShift, widths)
         }
     }
 
@@ -105,7 +116,7 @@ extension DigitJudge {
     /// them (`NonDigits`). Every random choice comes from `rng`.
     public static func train(on digits: ImageSet, training: Training = Training(), using rng: inout Random) -> DigitJudge {
         precondition(digits.count > 0, "the judge needs training digits")
-        let judge = DigitJudge(height: digits.height, width: digits.width, levels: digits.levels, using: &rng)
+        let judge = DigitJudge(height: digits.height, width: digits.width, levels: digits.levels, widths: training.widths, using: &rng)
         let adam = Adam<Float>(learningRate: training.learningRate)
         let junkPerBatch = Int((Double(training.batchSize) * training.nonDigitFraction).rounded())
         let uniform = [Float](repeating: 1 / Float(judge.classes), count: judge.classes)
