@@ -5,15 +5,30 @@ import Tensors
 /// centre row too, which in a vertical feature map holds only what came from rows above); the
 /// horizontal stack sees the current row to the left (mask A: left of the centre; mask B: the
 /// centre too).
+///
+/// With dilation d > 1 the k x k taps are spread d pixels apart: the pattern is (k - 1) d + 1
+/// wide, and only the positions whose offsets from the centre are multiples of d may be 1 (the
+/// k x k pattern's). A dilated convolution is then an ordinary convolution with this mask, and
+/// costs only its k x k taps (conv2d skips taps masked for every channel pair).
 public enum GatedStackMask {
-    public static func vertical(_ mask: CausalMask, kernelSize k: Int) -> [[Int]] {
+    public static func vertical(_ mask: CausalMask, kernelSize k: Int, dilation d: Int = 1) -> [[Int]] {
         precondition(k >= 1 && k % 2 == 1, "a causal mask needs an odd kernel size, got \(k)")
-        return (0..<k).map { i in (0..<k).map { _ in i < k / 2 || (mask == .b && i == k / 2) ? 1 : 0 } }
+        let pattern = (0..<k).map { i in (0..<k).map { _ in i < k / 2 || (mask == .b && i == k / 2) ? 1 : 0 } }
+        return dilated(pattern, d)
     }
 
-    public static func horizontal(_ mask: CausalMask, kernelSize k: Int) -> [[Int]] {
+    public static func horizontal(_ mask: CausalMask, kernelSize k: Int, dilation d: Int = 1) -> [[Int]] {
         precondition(k >= 1 && k % 2 == 1, "a causal mask needs an odd kernel size, got \(k)")
-        return (0..<k).map { i in (0..<k).map { j in i == k / 2 && (j < k / 2 || (mask == .b && j == k / 2)) ? 1 : 0 } }
+        let pattern = (0..<k).map { i in (0..<k).map { j in i == k / 2 && (j < k / 2 || (mask == .b && j == k / 2)) ? 1 : 0 } }
+        return dilated(pattern, d)
+    }
+
+    /// The k x k pattern with its taps d apart: (k - 1) d + 1 square, zeros in between.
+    static func dilated(_ pattern: [[Int]], _ d: Int) -> [[Int]] {
+        precondition(d >= 1, "dilation must be at least 1, got \(d)")
+        if d == 1 { return pattern }
+        let size = (pattern.count - 1) * d + 1
+        return (0..<size).map { i in (0..<size).map { j in i % d == 0 && j % d == 0 ? pattern[i / d][j / d] : 0 } }
     }
 
     /// A spatial pattern as a conv2d weight mask, the same for every channel pair.
@@ -44,15 +59,20 @@ public struct GatedPixelCNNLayer<Scalar: TensorScalar>: Layer {
     /// Layer 1 (mask A, E input channels) has no residual connection; the others do.
     public var residual: Bool { mask == .b }
 
-    public init(_ inChannels: Int, _ channels: Int, kernelSize k: Int, mask: CausalMask, using rng: inout Random) {
+    /// `dilation` d spreads the k x k taps of both stacks d pixels apart (see `GatedStackMask`):
+    /// the kernels are (k - 1) d + 1 wide, with k x k active taps.
+    public init(_ inChannels: Int, _ channels: Int, kernelSize k: Int, mask: CausalMask, dilation: Int = 1, using rng: inout Random) {
         self.mask = mask
+        let size = (k - 1) * dilation + 1
         vertical = Conv2d(
-            inChannels, 2 * channels, kernelSize: k, padding: k / 2,
-            mask: GatedStackMask.tensor(GatedStackMask.vertical(mask, kernelSize: k), outChannels: 2 * channels, inChannels: inChannels),
+            inChannels, 2 * channels, kernelSize: size, padding: size / 2,
+            mask: GatedStackMask.tensor(
+                GatedStackMask.vertical(mask, kernelSize: k, dilation: dilation), outChannels: 2 * channels, inChannels: inChannels),
             using: &rng)
         horizontal = Conv2d(
-            inChannels, 2 * channels, kernelSize: k, padding: k / 2,
-            mask: GatedStackMask.tensor(GatedStackMask.horizontal(mask, kernelSize: k), outChannels: 2 * channels, inChannels: inChannels),
+            inChannels, 2 * channels, kernelSize: size, padding: size / 2,
+            mask: GatedStackMask.tensor(
+                GatedStackMask.horizontal(mask, kernelSize: k, dilation: dilation), outChannels: 2 * channels, inChannels: inChannels),
             using: &rng)
         verticalToHorizontal = Conv2d(2 * channels, 2 * channels, kernelSize: 1, using: &rng)
         horizontalOutput = Conv2d(channels, channels, kernelSize: 1, using: &rng)
@@ -62,7 +82,15 @@ public struct GatedPixelCNNLayer<Scalar: TensorScalar>: Layer {
         vertical.parameters + horizontal.parameters + verticalToHorizontal.parameters + horizontalOutput.parameters
     }
     public var channels: Int { horizontalOutput.weight.shape[0] }
+    /// The width of the kernels, (k - 1) d + 1 with dilation d.
     public var kernelSize: Int { vertical.weight.shape[2] }
+
+    /// The spatial pattern of a stack's mask (the mask of its first channel pair; every pair has the same).
+    static func pattern(of conv: Conv2d<Scalar>) -> [[Int]] {
+        let k = conv.weight.shape[2]
+        let m = conv.mask!.scalars
+        return (0..<k).map { i in (0..<k).map { j in m[i * k + j] != 0 ? 1 : 0 } }
+    }
 
     /// tanh(x_{1..p}) * sigmoid(x_{p+1..2p}) along the channel axis of [N, 2p, h, w].
     func gate(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
@@ -113,11 +141,16 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
     ///     and kernel `kernel` (both odd).
     ///   - outputHidden: channels of the 1x1 ReLU layer before the output layer (default p).
     ///   - oneHotInputs: whether e(v) includes the one-hot code of the level (K > 2).
+    ///   - dilations: the dilation of each layer after the first (L - 1 values, default all 1):
+    ///     layer l's taps d_l apart, so that the field grows by d_l (k / 2) rows and columns per
+    ///     layer instead of k / 2, with no hole as long as each d_l is at most the field's extent
+    ///     so far (`receptiveField` computes it from the masks).
     public init(
         height: Int, width: Int, levels: Int, channels: Int, layers: Int, firstKernel: Int = 7, kernel: Int = 3,
-        outputHidden: Int? = nil, oneHotInputs: Bool = true, using rng: inout Random
+        outputHidden: Int? = nil, oneHotInputs: Bool = true, dilations: [Int]? = nil, using rng: inout Random
     ) {
         precondition(height > 0 && width > 0 && channels > 0 && layers >= 1, "GatedPixelCNN needs positive sizes")
+        precondition(dilations == nil || dilations!.count == layers - 1, "give one dilation per layer after the first (\(layers - 1))")
         precondition((2...256).contains(levels), "levels must be in 2...256, got \(levels)")
         self.height = height
         self.width = width
@@ -125,7 +158,9 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
         self.oneHotInputs = oneHotInputs
         let e = ImageSampling.encodingSize(levels: levels, oneHot: oneHotInputs)
         self.layers = (0..<layers).map { l in
-            GatedPixelCNNLayer(l == 0 ? e : channels, channels, kernelSize: l == 0 ? firstKernel : kernel, mask: l == 0 ? .a : .b, using: &rng)
+            GatedPixelCNNLayer(
+                l == 0 ? e : channels, channels, kernelSize: l == 0 ? firstKernel : kernel, mask: l == 0 ? .a : .b,
+                dilation: l == 0 ? 1 : dilations?[l - 1] ?? 1, using: &rng)
         }
         hiddenOutput = Conv2d(channels, outputHidden ?? channels, kernelSize: 1, using: &rng)
         output = Conv2d(outputHidden ?? channels, levels == 2 ? 1 : levels, kernelSize: 1, using: &rng)
@@ -233,9 +268,8 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
         }
         var (h, v): (Set<Int>, Set<Int>) = ([row * width + column], [])
         for layer in layers.reversed() {
-            let k = layer.kernelSize
-            let newH = spread(h, offsets(GatedStackMask.horizontal(layer.mask, kernelSize: k))).union(layer.residual ? h : [])
-            v = spread(h.union(v), offsets(GatedStackMask.vertical(layer.mask, kernelSize: k)))
+            let newH = spread(h, offsets(GatedPixelCNNLayer.pattern(of: layer.horizontal))).union(layer.residual ? h : [])
+            v = spread(h.union(v), offsets(GatedPixelCNNLayer.pattern(of: layer.vertical)))
             h = newH
         }
         return h.union(v)
