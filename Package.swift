@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "Workbook",
             dependencies: [
-                "Tensors", "Datasets", "Models",
+                "Tensors", "Datasets", "Models", "Plot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // `swift run -c release workbook`: runs the chapters in lecture order.

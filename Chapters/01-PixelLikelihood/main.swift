@@ -39,30 +39,26 @@ Chapter.run(number: 1, title: "Pixel-level likelihood", options: Options.self) {
     // MARK: The data
 
     // 8x8 digits with 17 gray levels (0...16), Tomczak's split 1000 / 350 / 447; MNIST-5k
-    // binarised at 0.5, 400 / 50 / 50 per digit. Models see each image as a row of D levels in
-    // raster order, row by row, left to right.
+    // binarised at 0.5, 400 / 50 / 50 per digit (--quick keeps every fifth MNIST training image:
+    // the file is sorted by digit). Models see each image as a row of D levels in raster order.
     let digits = try RealDataset.digits8x8.loadSplits()
     let gray = try RealDataset.mnist5k.loadSplits()
     var mnist = (train: gray.train.binarized(), validation: gray.validation.binarized(), test: gray.test.binarized())
-    // (--quick keeps every fifth training image: the file is sorted by digit, a prefix would be all 0s.)
     if quick { mnist.train = mnist.train.subset(Array(stride(from: 0, to: mnist.train.count, by: 5))) }
 
     // MARK: 1. Raster order
 
-    // Equation (1) needs an order. Pixel i may look only at the pixels before it: everything in
-    // the rows above and the pixels to its left in its own row. The figure numbers the pixels of
-    // an 8x8 image and shades what pixel (3, 4) may see.
+    // Equation (1) needs an order. Pixel i may look only at the pixels before it, the rows above
+    // and its left in its own row: the figure numbers an 8x8 image and shades what (3, 4) sees.
     try rasterOrderFigure(watched: (row: 3, column: 4)).writePNG(to: chapter.figurePath("ch1-raster-order.png"))
 
     // MARK: 2. The top of the ladder: uniform
-
     // Every pixel uniform over its K levels: -log p(x) = D log K whatever x is. 64 ln 17 = 181.33
     // nats on the digits, 784 ln 2 = 543.43 on binarised MNIST. Any model worth training is below.
     let uniformDigits = Likelihood.uniformNats(dimensions: 64, levels: 17)
     let uniformMNIST = Likelihood.uniformNats(dimensions: 784, levels: 2)
 
     // MARK: 3. Independent pixels: no chain rule
-
     // p(x) = prod_i p_i(x_i), one categorical per pixel. The maximum-likelihood fit is counting,
     // p_i(k) = n_ik / N; add-one smoothing, (n_ik + 1) / (N + K), keeps a level never seen at a
     // pixel from costing an infinite NLL on the test set.
@@ -77,12 +73,10 @@ Chapter.run(number: 1, title: "Pixel-level likelihood", options: Options.self) {
     // whose weight is multiplied by a strictly lower-triangular 0/1 mask (Models/FVSBN.swift).
     // On the 17-level digits each conditional is a softmax over 17 logits, each linear in the
     // earlier pixels scaled to [0, 1].
-    //
     // MADE: one hidden layer of ReLUs between the masked input and output, masks derived from
     // degrees so that output i still sees only x_<i, plus the FVSBN's direct masked connection
     // (Models/MADE.swift). Both start from the independent model: their output biases are set to
     // its log-odds (`from:` below), so training begins at its NLL and learns only the dependencies.
-    //
     // Training maximises the likelihood: minimise the mean over a minibatch of
     //     -log p(x) = -sum_i log p(x_i | x_<i)
     // (binary cross-entropy per pixel for MNIST, categorical for the digits) with Adam, the step
@@ -334,16 +328,22 @@ Chapter.run(number: 1, title: "Pixel-level likelihood", options: Options.self) {
 
     // MARK: The ladders against the floors
 
-    try ladderFigure(
-        [("digits 8x8", digitsLadder, nil), ("MNIST-5k", mnistLadder, nil)], title: "Test NLL down the ladder"
-    ).writePNG(to: chapter.figurePath("ch1-nll-ladder.png"))
-    let colourNames = ["uniform", "independent", "RGB indep.", "R->G->B"]
-    let colourRungs = zip(colourNames, colourLadder).map { Rung(model: $0, nats: $1.nats) }
-    try ladderFigure(
-        [
+    try ladderFigures(
+        real: [("digits 8x8", digitsLadder), ("MNIST-5k", mnistLadder)],
+        exact: [
             ("bars & stripes 4x4", barsLadder, (bars.entropy, "entropy ln 30")),
             ("teacher 8x8", teacherLadder, (teacherEntropy.entropy, "entropy")),
-            ("colour 6x6x3", colourRungs, (colours.entropy, "entropy")),
-        ], title: "Where the truth is known: test NLL against the entropy", width: 440
-    ).writePNG(to: chapter.figurePath("ch1-nll-exact.png"))
+            ("colour 6x6x3", colourLadder, (colours.entropy, "entropy")),
+        ], in: chapter)
+
+    // MARK: 9. Do the samples look like digits?
+
+    // A likelihood says how well a model predicts test images, not whether its samples look like
+    // them. The workbook's judge, a small CNN trained on the digits' labels and on junk pushed to
+    // a uniform answer, scores 500 samples of each MNIST model (recognised: max_k p_k >= 0.9).
+    try chapter.reportRealImageScores()
+    let independentSamples = independentMNIST.sample(count: 500, using: &rng)
+    try chapter.reportSamples("independent", independentSamples, grid: "ch1-judged-independent.png")
+    try chapter.reportSamples("FVSBN", fvsbnMNIST.sample(count: 500, using: &rng).pixels, grid: "ch1-judged-FVSBN.png")
+    try chapter.reportSamples("MADE", madeMNIST.sample(count: 500, using: &rng).pixels, grid: "ch1-judged-MADE.png")
 }

@@ -131,3 +131,25 @@ func mnistLikelihoods(in metrics: [String: Double]) -> [(model: String, measure:
     likelihoods.sort { ($0.model, $0.measure) < ($1.model, $1.measure) }
     return likelihoods
 }
+
+/// Lists the MNIST-5k test likelihoods the earlier chapters saved in the same figures folder, in
+/// the chapter's table (shown, not recorded again: they are chapter n's numbers).
+func showEarlierLikelihoods(in chapter: Chapter) {
+    print("   Likelihoods of MNIST-5k test images from chapters 1-4 in this figures folder (binarised; NLL in nats, lower is better):")
+    var foundEarlier = false
+    for n in 1...4 {
+        guard let metrics = chapter.metrics(ofChapter: n) else {
+            print("     chapter \(n): not run in \(chapter.figures.path) with the same --quick setting")
+            continue
+        }
+        let likelihoods = mnistLikelihoods(in: metrics)
+        if likelihoods.isEmpty { print("     chapter \(n): no MNIST-5k test likelihood recorded") }
+        for l in likelihoods {
+            foundEarlier = true
+            // Shown in the table, not recorded again: these are chapter n's numbers.
+            chapter.results.set(row: "chapter \(n): \(l.model), test \(l.measure)", column: "earlier chapters (binarised)", to: fmt(l.value, 2))
+            print("     chapter \(n): \(l.model), \(l.measure) = \(fmt(l.value, 2))")
+        }
+    }
+    if !foundEarlier { print("     (none found: run `workbook` to run every chapter into one folder)") }
+}

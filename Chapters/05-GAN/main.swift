@@ -304,27 +304,17 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
         nearestNeighboursFigure(samples: probes.gatheringRows(Array(0..<10)), neighbours: Array(neighbours.prefix(10)), training: digitsTrain),
         "ch5-nearest-neighbours.png")
 
+    // Do the samples look like digits? The workbook's judge, a digit classifier that also learned
+    // to call junk junk (chapter 3 explains it), scores 1000 of the Parzen samples, binarised at 0.5
+    // as chapters 1-4 binarise the data; the workbook's summary puts the GAN next to their models.
+    let judged = parzenSamples.scalars.prefix(1000 * 784).map { UInt8($0 >= 0.5 ? 1 : 0) }
+    try chapter.reportSamples("GAN", judged, grid: "ch5-judged-samples.png")
+
     // Chapters 1-4 report exact (or bounded) likelihoods of *binarised* images: probabilities of
     // discrete pixels, in nats per image, lower is better. The Parzen number is a *density* of
     // gray images, higher is better. They are listed side by side because the lecture asks for
     // it, not because they can be compared: the units differ and so do the data.
-    print("   Likelihoods of MNIST-5k test images from chapters 1-4 in this figures folder (binarised; NLL in nats, lower is better):")
-    var foundEarlier = false
-    for n in 1...4 {
-        guard let metrics = chapter.metrics(ofChapter: n) else {
-            print("     chapter \(n): not run in \(chapter.figures.path) with the same --quick setting")
-            continue
-        }
-        let likelihoods = mnistLikelihoods(in: metrics)
-        if likelihoods.isEmpty { print("     chapter \(n): no MNIST-5k test likelihood recorded") }
-        for l in likelihoods {
-            foundEarlier = true
-            // Shown in the table, not recorded again: these are chapter n's numbers.
-            chapter.results.set(row: "chapter \(n): \(l.model), test \(l.measure)", column: "earlier chapters (binarised)", to: fmt(l.value, 2))
-            print("     chapter \(n): \(l.model), \(l.measure) = \(fmt(l.value, 2))")
-        }
-    }
-    if !foundEarlier { print("     (none found: run `workbook` to run every chapter into one folder)") }
+    showEarlierLikelihoods(in: chapter)
 
     // MARK: - 6. Why GAN training can circle: min_x max_y x y
 

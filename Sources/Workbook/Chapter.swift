@@ -39,6 +39,8 @@ public final class Chapter {
     public private(set) var metrics: [String: Double] = [:]
     public let figures: URL
     private let started = Date()
+    /// The sample judge, once trained (see `sampleJudge()`).
+    var cachedJudge: SampleJudge?
 
     init(number: Int, title: String, options: ChapterOptions) throws {
         self.number = number
