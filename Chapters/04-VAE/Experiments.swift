@@ -52,6 +52,22 @@ struct GradientStats {
     /// The estimates of d/dmu_1, one per repeat.
     let firstComponent: [Double]
     var totalVariance: Double { variance.reduce(0, +) }
+
+    /// How far the mean of the estimates is from a reference, in standard errors (the worst of the
+    /// four components).
+    func standardErrorsFrom(_ reference: [Double]) -> Double {
+        (0..<4).map { Swift.abs(mean[$0] - reference[$0]) / Swift.max(standardError[$0], 1e-12) }.max()!
+    }
+}
+
+/// The pixel-space blend (1 - t) a + t b of two images [1, D] at `steps` evenly spaced t from 0 to
+/// 1: [steps, D].
+func pixelBlend(_ a: Tensor<Float>, _ b: Tensor<Float>, steps: Int) -> Tensor<Float> {
+    let blend = (0..<steps).flatMap { s -> [Float] in
+        let t = Float(s) / Float(steps - 1)
+        return zip(a.scalars, b.scalars).map { (1 - t) * $0 + t * $1 }
+    }
+    return Tensor(shape: [steps, a.count], scalars: blend)
 }
 
 /// Every estimator at every S in `sampleCounts` (the baseline needs S >= 2), each drawn `repeats`
@@ -187,4 +203,33 @@ func bestMeanFieldEncoder(_ exact: LinearGaussianEncoder<Double>, model: LinearG
     return LinearGaussianEncoder(
         weight: exact.weight.value.scalars, bias: exact.bias.value.scalars, scale: l, dataDimension: 6, latentDimension: 2,
         family: .diagonal)
+}
+
+/// Where the prior's draws land among the encoder's codes of a 2-D VAE: each of `draws` z ~ N(0, I)
+/// takes the label of the nearest code (x[n], y[n]) of a labelled image. Returns the share of the
+/// draws per label and the share farther than `radius` from every code (where no image's code
+/// lies, so the decoder was never trained there).
+func priorShares(codesX: [Double], codesY: [Double], labels: [Int], draws: Int, radius: Double, using rng: inout Random) -> (
+    perLabel: [Double], far: Double
+) {
+    var counts = [Double](repeating: 0, count: (labels.max() ?? 0) + 1)
+    var far = 0.0
+    for _ in 0..<draws {
+        let (a, b) = (rng.normal(), rng.normal())
+        var best = (distance: Double.infinity, label: 0)
+        for n in codesX.indices {
+            let d = (codesX[n] - a) * (codesX[n] - a) + (codesY[n] - b) * (codesY[n] - b)
+            if d < best.distance { best = (d, labels[n]) }
+        }
+        counts[best.label] += 1
+        if best.distance > radius * radius { far += 1 }
+    }
+    return (counts.map { $0 / Double(draws) }, far / Double(draws))
+}
+
+/// A side x side grid of points z over [-h, h]^2 as [side^2, 2], in reading order: rows from
+/// z_2 = h down to -h, each row from z_1 = -h to h.
+func squareGrid(side: Int, halfWidth h: Double) -> Tensor<Float> {
+    let axis = (0..<side).map { -h + 2 * h * Double($0) / Double(side - 1) }
+    return Tensor(shape: [side * side, 2], scalars: (0..<side).reversed().flatMap { r in axis.flatMap { [Float($0), Float(axis[r])] } })
 }

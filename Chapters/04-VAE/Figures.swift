@@ -38,7 +38,7 @@ func trainingCurvesFigure(_ models: [(name: String, curves: ELBOCurves)], epochs
             // Headroom above the KL curves, where the legend goes without hiding them.
             curve("KL(q(z|x) || p(z))", yRange: 0...(quick ? 20 : 50)) { c, isTrain in isTrain ? c.train.kl : c.validation.kl },
             curve("ELBO") { c, isTrain in c.elbo(train: isTrain) },
-        ], title: "Chapter 4: the two terms of the ELBO during training (MNIST-5k)")
+        ], title: "Chapter 4: the two terms of the ELBO during training (MNIST-5k)", columns: 2)
 }
 
 /// The linear-Gaussian model: the exact posterior and three encoders' q for one x as
@@ -71,7 +71,7 @@ func linearGaussianFigure(
             linePlot(ellipses, title: "q(z|x) and p(z|x) for one x (2 sd)", xLabel: "z_1", yLabel: "z_2", width: 600, height: 640),
             barChart(
                 gaps.prefix(4).map { Foundation.log10($0) }, labels: ["q = p(z)", "mean-field", "best diagonal", "full, trained"],
-                title: "log10 mean KL(q || p(z|x)); the exact q's is 0", yLabel: "log10 (log p(x) - ELBO)", width: 640, height: 640),
+                title: "log10 mean KL(q || p(z|x)); the exact q's is 0", yLabel: "log10 (log p(x) - ELBO, nats)", width: 640, height: 640),
         ], title: "Linear-Gaussian VAE: log p(x) = ELBO + KL(q || p(z|x)), each term exact")
 }
 
@@ -123,14 +123,17 @@ func posteriorFigure(
             Series("E[IWAE-k]", x: logK, y: iwaeMeans),
             Series("log p(x), quadrature", x: logK, y: logK.map { _ in logP }, color: .black, style: .dashed),
             Series("ELBO", x: logK, y: logK.map { _ in elbo }, color: .gray, style: .dashed),
-        ], title: "mean over \(imageCount) test images", xLabel: "log10 k", yLabel: "nats per image", width: 560, height: 440)
+        ], title: "the bounds, mean of \(imageCount) test images", xLabel: "log10 k (samples per bound)",
+        yLabel: "nats per image", width: 640, height: 440)
     return panel(
         [panel(posteriorPanels, columns: 4), bounds],
-        title: "VAE z 2: p(z|x) by quadrature (orange) against q(z|x) (blue); ELBO <= IWAE-k <= log p(x)", columns: 1)
+        title: "VAE z 2: p(z|x) by quadrature (orange), q(z|x) (blue)", columns: 1)
 }
 
-/// The variance of the three gradient estimators against S (log-log), and the S = 10 estimates of
-/// d/dmu_1, every repeat a point, drawn widest first so that the narrow clouds stay visible.
+/// The variance of the three gradient estimators against S (log-log), and for each estimator a
+/// histogram of its S = 10 estimates of d/dmu_1 on an axis of its own, with the reference value
+/// (dashed) and the mean of the estimates (solid): the means agree, the widths differ by orders of
+/// magnitude.
 func gradientVarianceFigure(_ stats: [GradientStats], sampleCounts: [Int], reference: [Double]) -> Canvas {
     let logS = sampleCounts.map { Foundation.log10(Double($0)) }
     let varianceSeries = GaussianGradientEstimator.allCases.enumerated().map { i, estimator in
@@ -139,20 +142,39 @@ func gradientVarianceFigure(_ stats: [GradientStats], sampleCounts: [Int], refer
             y: sampleCounts.map { s in stats.first { $0.estimator == estimator && $0.samples == s }?.totalVariance ?? .nan },
             color: Color.categorical[i])
     }
-    let scattered = GaussianGradientEstimator.allCases.map { estimator in stats.first { $0.estimator == estimator && $0.samples == 10 }! }
-    let drawOrder = [1, 2, 0]
+    let variance = linePlot(
+        varianceSeries, title: "variance of the estimate (sum of 4 components)", xLabel: "log10 S (samples per estimate)",
+        yLabel: "variance (nats^2)", yScale: .log, width: 560, height: 440)
+    let histograms = GaussianGradientEstimator.allCases.enumerated().map { i, estimator -> Canvas in
+        let s = stats.first { $0.estimator == estimator && $0.samples == 10 }!
+        let values = s.firstComponent
+        let mean = s.mean[0], sd = s.variance[0].squareRoot()
+        // 24 bins over the mean +- 4 standard deviations (the reference included).
+        let low = Swift.min(mean - 4 * sd, reference[0] - sd), high = Swift.max(mean + 4 * sd, reference[0] + sd)
+        let bins = 24, width = (high - low) / Double(bins)
+        var counts = [Double](repeating: 0, count: bins)
+        for v in values where v >= low && v < high { counts[Swift.min(bins - 1, Int((v - low) / width))] += 1 }
+        let top = (counts.max() ?? 1) * 1.25
+        var stepX: [Double] = [], stepY: [Double] = []
+        for (b, c) in counts.enumerated() {
+            stepX += [low + Double(b) * width, low + Double(b + 1) * width]
+            stepY += [c, c]
+        }
+        return linePlot(
+            [
+                Series("\(values.count) estimates", x: stepX, y: stepY, color: Color.categorical[i], style: .filled),
+                Series("mean \(fmt(mean, 1))", x: [mean, mean], y: [0, top], color: Color.categorical[i]),
+                Series("reference \(fmt(reference[0], 1))", x: [reference[0], reference[0]], y: [0, top], color: .black, style: .dashed),
+            ], title: "\(estimator.name), S = 10: sd \(fmtSignificant(sd))", xLabel: "estimate of d/dmu_1 (nats)",
+            yLabel: "repeats per bin", width: 560, height: 440)
+    }
     return panel(
-        [
-            linePlot(
-                varianceSeries, title: "variance, summed over the 4 components", xLabel: "log10 S (samples per estimate)",
-                yLabel: "variance", yScale: .log, width: 640, height: 520),
-            scatterPlot(
-                x: drawOrder.flatMap { scattered[$0].firstComponent.indices.map(Double.init) },
-                y: drawOrder.flatMap { scattered[$0].firstComponent },
-                classes: drawOrder.flatMap { i in [Int](repeating: i, count: scattered[i].firstComponent.count) },
-                classNames: scattered.map(\.estimator.name), title: "d/dmu_1 from S = 10, reference \(fmt(reference[0], 1))",
-                xLabel: "repeat", yLabel: "estimate", width: 640, height: 520),
-        ], title: "Gradient of E_q[log p(x|z)]: the same mean, variances orders of magnitude apart")
+        [variance] + histograms, title: "Gradient of E_q[log p(x|z)]: the same mean, variances orders of magnitude apart", columns: 2)
+}
+
+/// 3 significant digits, without an exponent below 1e6.
+func fmtSignificant(_ x: Double) -> String {
+    Swift.abs(x) >= 100 ? String(format: "%.0f", x) : Swift.abs(x) >= 1 ? String(format: "%.3g", x) : String(format: "%.2g", x)
 }
 
 /// Test images (rows "input") above the decoder's means at z = mu(x) of each model, in two halves.
@@ -173,14 +195,30 @@ func reconstructionsFigure(images: Tensor<Float>, reconstructions: [(name: Strin
         title: "Reconstructions: test images, then decoder means at z = mu(x)")
 }
 
-/// 64 prior samples of each VAE and 64 decodes of z ~ q(z|x) of training images, as Bernoulli means.
+/// 36 prior samples of each VAE, and, for comparison, 36 reconstructions: z ~ q(z|x) of training
+/// images x decoded (not samples from the model), all as Bernoulli means (the first 36 rows of
+/// each tensor).
 func samplesFigure(small: Tensor<Float>, large: Tensor<Float>, aggregate: Tensor<Float>, largeName: String) -> Canvas {
-    panel(
+    func grid(_ t: Tensor<Float>, _ title: String) -> Canvas {
+        imageGrid(Array(t.scalars.prefix(36 * 784)), shape: [36, 28, 28], columns: 6, scale: 2, title: title)
+    }
+    return panel(
         [
-            imageGrid(small.scalars, shape: [64, 28, 28], columns: 8, title: "VAE z 2, z ~ N(0, I)"),
-            imageGrid(large.scalars, shape: [64, 28, 28], columns: 8, title: "VAE \(largeName), z ~ N(0, I)"),
-            imageGrid(aggregate.scalars, shape: [64, 28, 28], columns: 8, title: "\(largeName), z ~ q(z|x), x from training"),
-        ], title: "Samples: one decoder pass, Bernoulli means")
+            grid(small, "samples: z 2, z ~ N(0, I)"), grid(large, "samples: \(largeName), z ~ N(0, I)"),
+            grid(aggregate, "not samples: \(largeName), q(z|x)"),
+        ], title: "Prior samples, and training images through q(z|x) (decoder means)")
+}
+
+/// Interpolations between pairs of test images: decodes of the straight line z = (1 - t) mu(x_a)
+/// + t mu(x_b) for each model, above the pixel-space blend (1 - t) x_a + t x_b; t = 0 ... 1 in
+/// `steps` columns. `rows` holds, per pair, one [steps, 784] tensor per line (model rows first).
+func interpolationFigure(_ rows: [[Tensor<Float>]], captions: [String], steps: Int) -> Canvas {
+    let pixels = rows.flatMap { $0.flatMap(\.scalars) }
+    return imageGrid(
+        pixels, shape: [pixels.count / 784, 28, 28], columns: steps, scale: 2,
+        rowCaptions: rows.flatMap { _ in captions },
+        tileCaptions: (0..<steps).map { "t \(fmt(Double($0) / Double(steps - 1), 2))" },
+        title: "A straight line in z, decoded, against blending the pixels")
 }
 
 /// The 2-D VAE's decoder means on a side x side grid of z over [-3, 3]^2, z_1 to the right, z_2 up.
@@ -195,4 +233,25 @@ func latentScatterFigure(x: [Double], y: [Double], labels: [Int]) -> Canvas {
     scatterPlot(
         x: x, y: y, classes: labels, classNames: (0..<10).map { "digit \($0)" },
         title: "VAE z 2: encoder means mu(x) of the \(x.count) test images", xLabel: "z_1", yLabel: "z_2", width: 720, height: 640)
+}
+
+/// The digits VAEs: the validation -ELBO per epoch in nats per image of the 17 levels (dequantised
+/// and categorical models), and the Gaussian decoders' standard deviation per pixel, sorted, in
+/// gray levels, against the dequantisation noise's own, 1/sqrt(12).
+func digitsFigure(_ models: [DigitsVAEResult], runaway: DigitsVAEResult) -> Canvas {
+    let curves = models.enumerated().map { i, r in
+        Series(r.name, x: r.curves.log.at, y: r.curves.elbo(train: false).map { -$0 + r.offset }, color: Color.categorical[i])
+    }
+    let gaussians = models.enumerated().filter { !$0.element.standardDeviations.isEmpty } + [(models.count, runaway)]
+    var sds = gaussians.map { i, r in
+        Series(r.name, x: (1...r.standardDeviations.count).map(Double.init), y: r.standardDeviations.sorted(), color: Color.categorical[i])
+    }
+    sds.append(Series("dequantisation noise, 1/sqrt(12)", x: [1.0, 64.0], y: [1 / 12.0.squareRoot(), 1 / 12.0.squareRoot()], color: .black, style: .dashed))
+    return panel(
+        [
+            linePlot(curves, title: "validation -ELBO per epoch", xLabel: "epoch", yLabel: "nats per image (17 levels)", width: 620, height: 480),
+            linePlot(
+                sds, title: "Gaussian decoders: sd per pixel at z = mu(x)", xLabel: "pixel, sorted by sd", yLabel: "sd (gray levels)",
+                yScale: .log, width: 620, height: 480),
+        ], title: "8x8 digits: categorical and Gaussian decoders")
 }

@@ -19,6 +19,9 @@ struct Options: ChapterCommand {
     @Option(help: "Weight beta of the KL term in the training loss -E_q[log p(x|z)] + beta KL(q(z|x) || p(z)); 1 is the ELBO.")
     var beta = 1.0
 
+    @Option(help: "Smallest variance sigma^2 of the digits' Gaussian decoder, in units of x in [0, 1) (1e-3: sigma >= 0.54 gray levels).")
+    var varianceFloor = 1e-3
+
     func validate() throws {
         guard (1...256).contains(latent) else {
             throw ValidationError("--latent \(latent) is out of range: give a latent size from 1 to 256 (default 32).")
@@ -28,6 +31,9 @@ struct Options: ChapterCommand {
         }
         guard beta.isFinite, beta >= 0, beta <= 100 else {
             throw ValidationError("--beta \(beta) is out of range: give a weight from 0 to 100 (1 trains on the ELBO itself).")
+        }
+        guard varianceFloor.isFinite, varianceFloor > 0, varianceFloor <= 1 else {
+            throw ValidationError("--variance-floor \(varianceFloor) is out of range: give a variance in (0, 1], e.g. 1e-3.")
         }
     }
 }
@@ -41,6 +47,10 @@ struct Sizes {
     let linearGaussianSteps: Int
     let gradientRepeats: Int
     let gradientSampleCounts: [Int]
+    let digitsEpochs: Int
+    let gaussianEpochs: Int
+    let gaussianSamples: Int
+    let gaussianKs: [Int]
     init(quick: Bool, epochs: Int?) {
         self.epochs = epochs ?? (quick ? 2 : 60)
         evaluationSamples = quick ? 100 : 1000
@@ -49,5 +59,9 @@ struct Sizes {
         linearGaussianSteps = quick ? 300 : 3000
         gradientRepeats = quick ? 50 : 400
         gradientSampleCounts = [1, 10, 100]
+        digitsEpochs = quick ? 2 : 50
+        gaussianEpochs = quick ? 2 : 100
+        gaussianSamples = quick ? 10 : 100
+        gaussianKs = quick ? [1, 10] : [1, 10, 100]
     }
 }

@@ -33,10 +33,12 @@ extension Chapter {
     /// 100, the loss of a batch the mean over its images of -(log p(x|z) - beta KL(q(z|x) || p(z)))
     /// at one z = mu + sigma * eps per image (eps drawn per batch from `rng`); after every epoch the
     /// validation ELBO (with noise drawn once, before training, so that epochs are compared on the same
-    /// eps) picks the weights kept. beta = 1 is the ELBO itself.
+    /// eps) picks the weights kept. beta = 1 is the ELBO itself. `prepare`, if given, turns each
+    /// gathered batch into what the model reads (drawing from `rng` before eps is drawn): the
+    /// dequantisation of the digits.
     func fitVAE(
-        _ vae: VAE<Float>, _ name: String, train: Tensor<Float>, validation: Tensor<Float>, epochs: Int, beta: Double,
-        using rng: inout Random
+        _ vae: VAE<Float>, _ name: String, train: Tensor<Float>, validation: Tensor<Float>, epochs: Int, beta: Double = 1,
+        prepare: ((Tensor<Float>, inout Random) -> Tensor<Float>)? = nil, using rng: inout Random
     ) throws -> ELBOCurves {
         let validationNoise = vae.noise(count: validation.shape[0], using: &rng)
         var trainTerms: (reconstruction: [Double], kl: [Double]) = ([], [])
@@ -48,7 +50,8 @@ extension Chapter {
             using: &rng,
             batches: { ShuffledBatches(count: n, batchSize: 100, using: &$0) }, size: \.count,
             loss: { rows, rng in
-                let t = vae.elboTerms(train.gatheringRows(rows), noise: vae.noise(count: rows.count, using: &rng))
+                let x = prepare.map { $0(train.gatheringRows(rows), &rng) } ?? train.gatheringRows(rows)
+                let t = vae.elboTerms(x, noise: vae.noise(count: rows.count, using: &rng))
                 withoutGradient {
                     sums.reconstruction += Double(t.reconstruction.detached.sum().item)
                     sums.kl += Double(t.kl.detached.sum().item)

@@ -379,3 +379,21 @@ extension VAE {
         }
     }
 }
+
+extension VAE {
+    /// The straight line between the codes of two images in latent space, decoded: z_t = (1 - t)
+    /// mu(a) + t mu(b) at `steps` evenly spaced t from 0 to 1 (mu the encoder's mean), each z_t
+    /// passed through the decoder (`expectedImage`): [steps, D]. a and b are [1, D] or [D].
+    public func interpolation(from a: Tensor<Scalar>, to b: Tensor<Scalar>, steps: Int) -> Tensor<Scalar> {
+        precondition(steps >= 2, "an interpolation needs at least its two ends, got \(steps) steps")
+        return withoutGradient {
+            let mu = encode(Tensor(shape: [2, dataSize], scalars: a.scalars + b.scalars)).mean.scalars
+            let k = latentSize
+            let z = (0..<steps).flatMap { s -> [Scalar] in
+                let t = Scalar(s) / Scalar(steps - 1)
+                return (0..<k).map { (1 - t) * mu[$0] + t * mu[k + $0] }
+            }
+            return expectedImage(Tensor(shape: [steps, k], scalars: z))
+        }
+    }
+}
