@@ -143,7 +143,7 @@ func gradientVarianceFigure(_ stats: [GradientStats], sampleCounts: [Int], refer
             color: Color.categorical[i])
     }
     let variance = linePlot(
-        varianceSeries, title: "variance of the estimate (sum of 4 components)", xLabel: "log10 S (samples per estimate)",
+        varianceSeries, title: "variance, sum of 4 components", xLabel: "log10 S (samples per estimate)",
         yLabel: "variance (nats^2)", yScale: .log, width: 560, height: 440)
     let histograms = GaussianGradientEstimator.allCases.enumerated().map { i, estimator -> Canvas in
         let s = stats.first { $0.estimator == estimator && $0.samples == 10 }!
@@ -243,15 +243,20 @@ func digitsFigure(_ models: [DigitsVAEResult], runaway: DigitsVAEResult) -> Canv
         Series(r.name, x: r.curves.log.at, y: r.curves.elbo(train: false).map { -$0 + r.offset }, color: Color.categorical[i])
     }
     let gaussians = models.enumerated().filter { !$0.element.standardDeviations.isEmpty } + [(models.count, runaway)]
+    // Short legend names: the model's name without "VAE, Gaussian " and " (z 16)".
+    func short(_ name: String) -> String { name.replacingOccurrences(of: "VAE, Gaussian ", with: "").replacingOccurrences(of: " (z 16)", with: "") }
     var sds = gaussians.map { i, r in
-        Series(r.name, x: (1...r.standardDeviations.count).map(Double.init), y: r.standardDeviations.sorted(), color: Color.categorical[i])
+        Series(short(r.name), x: (1...r.standardDeviations.count).map(Double.init), y: r.standardDeviations.sorted(), color: Color.categorical[i])
     }
-    sds.append(Series("dequantisation noise, 1/sqrt(12)", x: [1.0, 64.0], y: [1 / 12.0.squareRoot(), 1 / 12.0.squareRoot()], color: .black, style: .dashed))
+    // The noise's line as 64 points, so that the legend's placement counts it as data to keep clear.
+    sds.append(Series(
+        "noise of dequantisation", x: (1...64).map(Double.init), y: [Double](repeating: 1 / 12.0.squareRoot(), count: 64), color: .black,
+        style: .dashed))
     return panel(
         [
             linePlot(curves, title: "validation -ELBO per epoch", xLabel: "epoch", yLabel: "nats per image (17 levels)", width: 620, height: 480),
             linePlot(
                 sds, title: "Gaussian decoders: sd per pixel at z = mu(x)", xLabel: "pixel, sorted by sd", yLabel: "sd (gray levels)",
-                yScale: .log, width: 620, height: 480),
+                yScale: .log, width: 660, height: 480),
         ], title: "8x8 digits: categorical and Gaussian decoders")
 }

@@ -335,9 +335,9 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
         }
         if let sd = r.standardDeviations.min() { chapter.report("digits/smallest decoder sd, gray levels/\(r.name)", sd, digits: 3) }
     }
-    // What goes wrong without dequantisation: the learned-variance decoder on x = k / 16 exactly.
-    // Dequantised, a pixel's sd cannot usefully fall below the noise's own, 1/sqrt(12) = 0.29 gray
-    // levels; on the levels nothing stops it, and the -log density keeps falling, no likelihood.
+    // Without dequantisation: the learned-variance decoder on x = k / 16 exactly. Dequantised, a
+    // pixel's sd gains nothing below the noise's own, 1/sqrt(12) = 0.29 gray levels; on the levels
+    // nothing bounds it, and the -log density is no likelihood (it is below 0 already here).
     let raw = [digits.train, digits.validation, digits.test].map { $0.flattened() as Tensor<Float> }
     let runaway = try chapter.digitsVAE(
         "VAE, Gaussian learned variance, undequantised (z 16)", likelihood: .gaussian(variance: .learned(floor: 0)), train: raw[0], validation: raw[1], test: raw[2], epochs: sizes.gaussianEpochs, samples: 1, ks: [1], offset: 0, levelWidth: 1.0 / 16, using: &digitsRng)
