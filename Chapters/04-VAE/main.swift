@@ -260,7 +260,7 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     for (name, vae) in [(small, vae2), (large, vaeK)] { chapter.report("mnist/active latent units/\(name)", Double(vae.activeUnits(train)), digits: 0) }
     try chapter.save(
         samplesFigure(small: samples2, large: samplesK, aggregate: aggregateK, largeName: "z \(options.latent)"),
-        "ch4-samples.png", "64 samples from the prior of each VAE; 64 decodes of z ~ q(z|x) of training images")
+        "ch4-samples.png", "36 samples from the prior of each VAE; 36 decodes of z ~ q(z|x) of training images")
 
     // The 2-D latent manifold: decoder means on a 16 x 16 grid of z over [-3, 3]^2, and where the
     // encoder puts the 500 test images. Each digit has its region, look-alikes (4 and 9; 3, 5, 8)
