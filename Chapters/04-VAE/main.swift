@@ -312,7 +312,7 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     // 64 ln 17 bounds the digits' NLL. A floor (sigma^2 >= --variance-floor) stops the collapse.
     let digits = try RealDataset.digits8x8.loadSplits()
     let levels = [digits.train, digits.validation, digits.test].map(DigitsForVAE.levels)
-    var digitsRng = rng.split()
+    var digitsRng = pcaRng.split()  // independent of the MNIST models and of --latent, --epochs, --beta
     let dequantise: (Tensor<Float>, inout Random) -> Tensor<Float> = { DigitsForVAE.dequantised($0, levelCount: 17, using: &$1) }
     let (validationX, testX) = (dequantise(levels[1], &digitsRng), dequantise(levels[2], &digitsRng))
     let bins = 64 * Foundation.log(17.0)
