@@ -106,7 +106,11 @@ let package = Package(
             path: "Chapters/01-PixelLikelihood"),
         // Chapter 4: the VAE, the ELBO decomposition checked exactly, the reparameterization trick.
         .executableTarget(
-            name: "ch4-vae", dependencies: ["Workbook", "Models", "Datasets", "Plot", "Tensors"],
+            name: "ch4-vae",
+            dependencies: [
+                "Workbook", "Models", "Datasets", "Plot", "Tensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Chapters/04-VAE"),
         // Chapter 5: GANs, the optimal discriminator and the Jensen-Shannon identity.
         .executableTarget(

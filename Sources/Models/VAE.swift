@@ -33,12 +33,15 @@ public struct ELBOTerms<Scalar: TensorScalar> {
     public var elbo: Tensor<Scalar> { reconstruction - kl }
 }
 
-/// A VAE for binary images: a Gaussian encoder and a Bernoulli decoder, both MLPs.
+/// A VAE: a Gaussian encoder and a decoder, both MLPs; by default a Bernoulli decoder for binary
+/// images.
 ///
-/// Images are rows of `dataSize` values in {0, 1} (a batch is [N, D]); latents are [N, K].
+/// Images are rows of `dataSize` values (a batch is [N, D]): in {0, 1} for the Bernoulli decoder,
+/// levels 0..<L for the categorical one, real numbers for the Gaussian one; latents are [N, K].
 /// The encoder maps x to 2K numbers, the mean mu and the log-variance log sigma^2 of q(z|x) (a
 /// log-variance is unconstrained, sigma = e^(logvar / 2) is always positive). The decoder maps z
-/// to D logits l, p(x_i = 1 | z) = sigmoid(l_i).
+/// to `likelihood.outputsPerPixel` numbers per pixel: for the Bernoulli decoder D logits l,
+/// p(x_i = 1 | z) = sigmoid(l_i) (see `VAELikelihood` for the others).
 public final class VAE<Scalar: TensorScalar>: Layer {
     /// D, pixels per image.
     public let dataSize: Int
@@ -46,25 +49,36 @@ public final class VAE<Scalar: TensorScalar>: Layer {
     public let latentSize: Int
     /// D -> hidden -> 2K: [mean, log-variance].
     public let encoder: MLP<Scalar>
-    /// K -> hidden -> D logits.
+    /// K -> hidden -> D * outputsPerPixel: the parameters of p(x|z).
     public let decoder: MLP<Scalar>
+    /// The observation model p(x|z).
+    public let likelihood: VAELikelihood
+    /// The one log-variance of a Gaussian decoder with a shared variance ([1]); nil otherwise.
+    public let sharedLogVariance: Parameter<Scalar>?
 
     /// Encoder D -> hiddenSizes -> 2K and decoder K -> reversed hiddenSizes -> D, with PyTorch's
     /// default initialisation: 784-400-(2x20) / 20-400-784 with ReLUs is the VAE of the reference
     /// run. A smooth decoder activation (tanh) makes log p(x|z) an analytic function of z, which
     /// quadrature over z integrates far more accurately than the kinks of a ReLU network.
+    /// A shared Gaussian variance starts at 1 (log-variance 0).
     public init(
         dataSize: Int, hiddenSizes: [Int], latentSize: Int, encoderActivation: Activation = .relu,
-        decoderActivation: Activation = .relu, using rng: inout Random
+        decoderActivation: Activation = .relu, likelihood: VAELikelihood = .bernoulli, using rng: inout Random
     ) {
         precondition(dataSize > 0 && latentSize > 0, "a VAE needs positive data and latent sizes")
+        if case .categorical(let levels) = likelihood { precondition(levels >= 2, "a categorical decoder needs at least 2 levels") }
+        if case .gaussian(.learned(let floor)) = likelihood { precondition(floor >= 0, "a variance floor must be >= 0, got \(floor)") }
         self.dataSize = dataSize
         self.latentSize = latentSize
+        self.likelihood = likelihood
         encoder = MLP(sizes: [dataSize] + hiddenSizes + [2 * latentSize], activation: encoderActivation, using: &rng)
-        decoder = MLP(sizes: [latentSize] + hiddenSizes.reversed() + [dataSize], activation: decoderActivation, using: &rng)
+        decoder = MLP(
+            sizes: [latentSize] + hiddenSizes.reversed() + [dataSize * likelihood.outputsPerPixel], activation: decoderActivation,
+            using: &rng)
+        sharedLogVariance = likelihood == .gaussian(variance: .shared) ? Parameter(Tensor(shape: [1], scalars: [0]), name: "log-variance") : nil
     }
 
-    public var parameters: [Parameter<Scalar>] { encoder.parameters + decoder.parameters }
+    public var parameters: [Parameter<Scalar>] { encoder.parameters + decoder.parameters + (sharedLogVariance.map { [$0] } ?? []) }
 
     /// The number of trainable numbers.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
@@ -82,7 +96,8 @@ public final class VAE<Scalar: TensorScalar>: Layer {
         mean + (logVariance * 0.5).exp() * noise
     }
 
-    /// The logits of p(x|z) for z [..., K]: [..., D].
+    /// The decoder's output for z [..., K]: [..., D * outputsPerPixel] (for the Bernoulli decoder
+    /// the D logits of p(x|z)).
     public func decode(_ z: Tensor<Scalar>) -> Tensor<Scalar> {
         precondition(z.shape.last == latentSize, "the decoder takes [..., \(latentSize)], got \(z.shape)")
         return decoder(z)
@@ -94,6 +109,52 @@ public final class VAE<Scalar: TensorScalar>: Layer {
         -Tensor.binaryCrossEntropy(logits: logits, targets: x).sum(alongAxis: -1)
     }
 
+    /// The mean and the log-variance of a Gaussian decoder's p(x|z) from its output [..., D * m]
+    /// (means first, then the raw variances when they are learned): [..., D] each (the shared
+    /// log-variance broadcast).
+    public func gaussianParameters(_ output: Tensor<Scalar>) -> (mean: Tensor<Scalar>, logVariance: Tensor<Scalar>) {
+        guard case .gaussian(let variance) = likelihood else { preconditionFailure("\(likelihood.name) decoder has no Gaussian parameters") }
+        let axis = output.rank - 1
+        let mean = output.slice(0..<dataSize, alongAxis: axis)
+        switch variance {
+        case .learned(let floor):
+            return (mean, DecoderLogLikelihood.flooredLogVariance(raw: output.slice(dataSize..<(2 * dataSize), alongAxis: axis), floor: floor))
+        case .shared:
+            return (mean, sharedLogVariance!.value.broadcasted(to: mean.shape))
+        }
+    }
+
+    /// log p(x|z) of images x [..., D] from the decoder's output at z [..., D * outputsPerPixel]:
+    /// the shape [...]. Dispatches on `likelihood`: Bernoulli, categorical or Gaussian.
+    public func logLikelihood(_ output: Tensor<Scalar>, images x: Tensor<Scalar>) -> Tensor<Scalar> {
+        switch likelihood {
+        case .bernoulli:
+            return Self.bernoulliLogLikelihood(logits: output, images: x)
+        case .categorical(let levels):
+            return DecoderLogLikelihood.categorical(logits: output, levels: x, levelCount: levels)
+        case .gaussian:
+            let (mean, logVariance) = gaussianParameters(output)
+            return DecoderLogLikelihood.gaussian(x, mean: mean, logVariance: logVariance)
+        }
+    }
+
+    /// What the decoder expects at z [..., K], in the units of the images: the Bernoulli means
+    /// sigmoid(l), the categorical mean level sum_k k softmax(l)_k, or the Gaussian mean: [..., D].
+    public func expectedImage(_ z: Tensor<Scalar>) -> Tensor<Scalar> {
+        let output = decode(z)
+        switch likelihood {
+        case .bernoulli:
+            return output.sigmoid()
+        case .categorical(let levels):
+            let shape = Array(output.shape.dropLast()) + [dataSize, levels]
+            let probabilities = output.reshaped(shape).logSoftmax().exp()
+            let level = Tensor<Scalar>(shape: [levels], scalars: (0..<levels).map { Scalar($0) })
+            return (probabilities * level.broadcasted(to: shape)).sum(alongAxis: -1)
+        case .gaussian:
+            return gaussianParameters(output).mean
+        }
+    }
+
     /// The ELBO of every image of x [N, D], with one reparameterized sample per image from
     /// `noise` [N, K] (eps ~ N(0, I)); differentiable in the weights.
     public func elboTerms(_ x: Tensor<Scalar>, noise: Tensor<Scalar>) -> ELBOTerms<Scalar> {
@@ -101,7 +162,7 @@ public final class VAE<Scalar: TensorScalar>: Layer {
         precondition(noise.shape == mean.shape, "noise must be [N, K] = \(mean.shape), got \(noise.shape)")
         let z = Self.reparameterize(mean: mean, logVariance: logVariance, noise: noise)
         return ELBOTerms(
-            reconstruction: Self.bernoulliLogLikelihood(logits: decode(z), images: x),
+            reconstruction: logLikelihood(decode(z), images: x),
             kl: Tensor.gaussianKL(mean: mean, logVariance: logVariance).sum(alongAxis: 1))
     }
 
@@ -121,10 +182,10 @@ public final class VAE<Scalar: TensorScalar>: Layer {
         let (s, n) = (noise.shape[0], x.shape[0])
         precondition(noise.shape == [s, n, latentSize], "noise must be [S, \(n), \(latentSize)], got \(noise.shape)")
         let z = Self.reparameterize(mean: mean, logVariance: logVariance, noise: noise)  // [S, N, K]
-        let logits = decode(z.reshaped([s * n, latentSize])).reshaped([s, n, dataSize])
+        let output = decode(z.reshaped([s * n, latentSize])).reshaped([s, n, dataSize * likelihood.outputsPerPixel])
         let log2Pi = Scalar(Foundation.log(2 * Double.pi))
         return (
-            Self.bernoulliLogLikelihood(logits: logits, images: x.broadcasted(to: [s, n, dataSize])),
+            logLikelihood(output, images: x.broadcasted(to: [s, n, dataSize])),
             ((z.squared() + log2Pi) * -0.5).sum(alongAxis: 2),
             ((noise.squared() + logVariance + log2Pi) * -0.5).sum(alongAxis: 2)
         )
@@ -146,15 +207,28 @@ public final class VAE<Scalar: TensorScalar>: Layer {
         return Likelihood.logMeanExp(w, alongAxis: 0)
     }
 
-    /// Sampling: z ~ p(z) = N(0, I), then one decoder pass; the Bernoulli means sigmoid(l) [count, D].
+    /// Sampling: z ~ p(z) = N(0, I), then one decoder pass; what the decoder expects
+    /// (`expectedImage`: for the Bernoulli decoder the means sigmoid(l)) [count, D].
     public func sampleMeans(count: Int, using rng: inout Random) -> Tensor<Scalar> {
-        withoutGradient { decode(.normal([count, latentSize], using: &rng)).sigmoid() }
+        withoutGradient { expectedImage(.normal([count, latentSize], using: &rng)) }
     }
 
-    /// Sampling: z ~ p(z), then x ~ p(x|z), pixel by pixel independently: [count, D] of 0 and 1.
+    /// Sampling: z ~ p(z), then x ~ p(x|z), pixel by pixel independently: [count, D] of 0 and 1
+    /// (Bernoulli), of levels (categorical) or of real numbers (Gaussian).
     public func sample(count: Int, using rng: inout Random) -> Tensor<Scalar> {
-        let p = sampleMeans(count: count, using: &rng)
-        return .bernoulli(probabilities: p, using: &rng)
+        switch likelihood {
+        case .bernoulli:
+            let p = sampleMeans(count: count, using: &rng)
+            return .bernoulli(probabilities: p, using: &rng)
+        case .categorical(let levels):
+            let logits = withoutGradient { decode(.normal([count, latentSize], using: &rng)) }
+            let probabilities = logits.reshaped([count * dataSize, levels]).logSoftmax().exp().scalars
+            let drawn = (0..<(count * dataSize)).map { i in Scalar(rng.categorical(Array(probabilities[(i * levels)..<((i + 1) * levels)]))) }
+            return Tensor(shape: [count, dataSize], scalars: drawn)
+        case .gaussian:
+            let (mean, logVariance) = withoutGradient { gaussianParameters(decode(.normal([count, latentSize], using: &rng))) }
+            return withoutGradient { mean + (logVariance * 0.5).exp() * Tensor<Scalar>.normal(mean.shape, using: &rng) }
+        }
     }
 }
 
@@ -251,8 +325,8 @@ extension VAE {
             while start < g {
                 let end = Swift.min(start + pointsPerChunk, g)
                 let z = Tensor<Scalar>(shape: [end - start, 2], scalars: points[(2 * start)..<(2 * end)].map { Scalar($0) })
-                let logits = decode(z)
-                logLikelihood += Self.bernoulliLogLikelihood(logits: logits, images: x.broadcasted(to: logits.shape)).scalars.map(Double.init)
+                let output = decode(z)
+                logLikelihood += self.logLikelihood(output, images: x.broadcasted(to: [end - start, dataSize])).scalars.map(Double.init)
                 start = end
             }
             let log2Pi = Foundation.log(2 * Double.pi)
@@ -277,5 +351,49 @@ extension VAE {
         let m = mean.scalars.map(Double.init)
         let s = logVariance.scalars.map { Foundation.exp(0.5 * Double($0)) }
         return LatentQuadrature.fitted(qMean: m, qStd: s, count: count, maxCount: maxCount, tolerance: tolerance) { densities(of: image, on: $0) }
+    }
+}
+
+extension VAE {
+    /// The active units of Burda et al. (2016): the latent dimensions k whose encoder mean varies
+    /// over the images x [N, D], Var_x(E_q[z_k]) > `threshold` (population variance). A unit the
+    /// encoder does not use keeps q(z_k|x) = p(z_k) for every x, and its mean stays at 0.
+    public func activeUnits(_ x: Tensor<Scalar>, threshold: Double = 0.01) -> Int {
+        let means = withoutGradient { encode(x).mean }
+        let (n, k) = (means.shape[0], means.shape[1])
+        return (0..<k).filter { j in
+            let column = (0..<n).map { Double(means.scalars[$0 * k + j]) }
+            let average = column.reduce(0, +) / Double(n)
+            return column.reduce(0) { $0 + ($1 - average) * ($1 - average) } / Double(n) > threshold
+        }.count
+    }
+}
+
+extension VAE {
+    /// Decodes z ~ q(z|x) of each image of x [N, D] (one eps ~ N(0, I) [N, K] drawn from `rng`
+    /// after encoding): the decoder's Bernoulli means sigmoid(l) [N, D], no gradients recorded.
+    public func posteriorSampleMeans(_ x: Tensor<Scalar>, using rng: inout Random) -> Tensor<Scalar> {
+        withoutGradient {
+            let (mean, logVariance) = encode(x)
+            return decode(Self.reparameterize(mean: mean, logVariance: logVariance, noise: noise(count: x.shape[0], using: &rng))).sigmoid()
+        }
+    }
+}
+
+extension VAE {
+    /// The straight line between the codes of two images in latent space, decoded: z_t = (1 - t)
+    /// mu(a) + t mu(b) at `steps` evenly spaced t from 0 to 1 (mu the encoder's mean), each z_t
+    /// passed through the decoder (`expectedImage`): [steps, D]. a and b are [1, D] or [D].
+    public func interpolation(from a: Tensor<Scalar>, to b: Tensor<Scalar>, steps: Int) -> Tensor<Scalar> {
+        precondition(steps >= 2, "an interpolation needs at least its two ends, got \(steps) steps")
+        return withoutGradient {
+            let mu = encode(Tensor(shape: [2, dataSize], scalars: a.scalars + b.scalars)).mean.scalars
+            let k = latentSize
+            let z = (0..<steps).flatMap { s -> [Scalar] in
+                let t = Scalar(s) / Scalar(steps - 1)
+                return (0..<k).map { (1 - t) * mu[$0] + t * mu[k + $0] }
+            }
+            return expectedImage(Tensor(shape: [steps, k], scalars: z))
+        }
     }
 }
