@@ -206,7 +206,7 @@ func im2colWeightGradient<S: TensorScalar>(
     let weightCount = p.outChannels * p.depth
     dWeight.update(repeating: 0, count: weightCount)
     let partials = (0..<parts).map { t in t == 0 ? dWeight : UnsafeMutablePointer<S>.allocate(capacity: weightCount) }
-    defer { partials.dropFirst().forEach { $0.deallocate() } }
+    defer { for partial in partials.dropFirst() { partial.deallocate() } }
     parallelFor(parts) { t in
         if t > 0 { partials[t].update(repeating: 0, count: weightCount) }
         let cols = p.isPointwise ? nil : UnsafeMutablePointer<S>.allocate(capacity: p.depth * p.plane)
@@ -357,7 +357,7 @@ func shiftedWeightGradient(
     let starts = image.rowStarts(p.taps)
     let parts = min(threads, p.batch)
     let partials = (0..<parts).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: depth * outChannels) }
-    defer { partials.forEach { $0.deallocate() } }
+    defer { for partial in partials { partial.deallocate() } }
     starts.withUnsafeBufferPointer { starts in
         parallelFor(parts) { t in
             let padded = UnsafeMutablePointer<Float>.allocate(capacity: image.count)

@@ -74,12 +74,12 @@ func gemmRows<S: TensorScalar>(
     _ transA: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<S>, _ b: UnsafePointer<S>,
     _ c: UnsafeMutablePointer<S>
 ) {
-    @inline(__always) func A(_ i: Int, _ p: Int) -> S { transA ? a[p * m + i] : a[i * k + p] }
+    @inline(__always) func elementOfA(_ i: Int, _ p: Int) -> S { transA ? a[p * m + i] : a[i * k + p] }
     var i = 0
     while i + 4 <= m {
         let c0 = c + i * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n
         for p in 0..<k {
-            let a0 = A(i, p), a1 = A(i + 1, p), a2 = A(i + 2, p), a3 = A(i + 3, p)
+            let a0 = elementOfA(i, p), a1 = elementOfA(i + 1, p), a2 = elementOfA(i + 2, p), a3 = elementOfA(i + 3, p)
             let bp = b + p * n
             for j in 0..<n {
                 let bv = bp[j]
@@ -94,7 +94,7 @@ func gemmRows<S: TensorScalar>(
     while i < m {
         let ci = c + i * n
         for p in 0..<k {
-            let av = A(i, p)
+            let av = elementOfA(i, p)
             let bp = b + p * n
             for j in 0..<n { ci[j] += av * bp[j] }
         }
