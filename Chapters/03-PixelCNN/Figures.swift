@@ -65,18 +65,21 @@ enum Figures {
             scale: side == 8 ? 6 : 2, title: title)
     }
 
-    /// ch3-samples: test images next to each model's samples, digits then MNIST.
+    /// ch3-samples: test images next to each model's samples (`samples[k]` drawn by `trained[k]`),
+    /// digits then MNIST.
     static func samples(
-        digitsTest: [UInt8], mnistTest: [UInt8], samples: [[UInt8]], digitsCount: Int, mnistCount: Int
+        digitsTest: [UInt8], mnistTest: [UInt8], trained: [Trained], samples: [[UInt8]], digitsCount: Int, mnistCount: Int
     ) -> Canvas {
-        panel(
-            [
-                grid(digitsTest, count: digitsCount, side: 8, levels: 17, title: "digits: test images"),
-                grid(samples[0], count: digitsCount, side: 8, levels: 17, title: "digits: PixelCNN samples"),
-                grid(samples[1], count: digitsCount, side: 8, levels: 17, title: "digits: gated PixelCNN samples"),
-                grid(mnistTest, count: mnistCount, side: 28, levels: 2, title: "MNIST: test images"),
-                grid(samples[2], count: mnistCount, side: 28, levels: 2, title: "MNIST: PixelCNN samples"),
-            ], title: "Drawn pixel by pixel from masked convolutions", columns: 3)
+        func grids(_ data: String, test: [UInt8], count: Int, side: Int, levels: Int, shown: String) -> [Canvas] {
+            [grid(test, count: count, side: side, levels: levels, title: "\(shown): test images")]
+                + zip(trained, samples).filter { $0.0.data == data }.map { t, pixels in
+                    grid(pixels, count: count, side: side, levels: levels, title: "\(shown): \(t.name) samples")
+                }
+        }
+        return panel(
+            grids("digits", test: digitsTest, count: digitsCount, side: 8, levels: 17, shown: "digits")
+                + grids("mnist", test: mnistTest, count: mnistCount, side: 28, levels: 2, shown: "MNIST"),
+            title: "Drawn pixel by pixel from masked convolutions", columns: 3)
     }
 
     /// One model's completions: a column per kind of image, its header above it (the original,

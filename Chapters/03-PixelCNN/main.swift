@@ -165,7 +165,8 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
         mnistCNN, "MNIST PixelCNN", on: mnist.train, validation: mnist.validation,
         plan: plan(options.mnistTrainingEpochs, 2e-3, evaluations: 2), using: &trainRNG)
     // (A second MNIST model, the gated PixelCNN, is trained here when it fits the budget: it joins
-    // `trained` below with data "mnist", and every table and figure after this point takes it in.)
+    // `trained` below with data "mnist" and `speeds` further down; the tables, the sampler checks,
+    // the samples, completions and curves take in every model of `trained`.)
 
     // MARK: How good: test NLL next to chapters 1 and 2
 
@@ -242,7 +243,8 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     // as the full pass. Same numbers in the same order, so the same pixels for the same generator;
     // about one pass of work instead of D. Checked on a batch of digits and one MNIST image.
     let samplerTable = ResultsTable(title: "The cached sampler against the naive one (same seed)")
-    for (t, count) in zip(trained, [quick ? 4 : 16, quick ? 4 : 16, 1]) {
+    for t in trained {
+        let count = t.data == "digits" ? (quick ? 4 : 16) : 1
         var (a, b) = (Random(seed: 99), Random(seed: 99))
         let (fast, fastSeconds) = timed { t.model.sample(count: count, using: &a) }
         let (slow, slowSeconds) = timed { t.naive.sample(count: count, using: &b) }
@@ -277,7 +279,7 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     // Ancestral sampling, pixel by pixel, with the cached sampler (the same pixels as the naive one).
     var sampleRNG = rng.split()
     let sampleCount = quick ? 16 : 64, mnistShown = quick ? 8 : 32
-    let samples = zip(trained, [sampleCount, sampleCount, mnistShown]).map { $0.model.sample(count: $1, using: &sampleRNG) }
+    let samples = trained.map { $0.model.sample(count: $0.data == "digits" ? sampleCount : mnistShown, using: &sampleRNG) }
     // The one-pass likelihood and the sampler compute the same model by two routes: on the samples
     // just drawn, log p(x) from one pass equals the sum of the D log-probabilities of the sampler.
     for (t, s) in zip(trained, samples) {
@@ -285,8 +287,8 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
         chapter.report("\(t.data)/log p(x) one pass vs sampled, max abs error/\(t.name)", gap, note: "on \(s.count) samples")
     }
     try Figures.samples(
-        digitsTest: digits.test.pixels, mnistTest: spread(mnist.test, mnistShown), samples: samples.map(\.pixels),
-        digitsCount: sampleCount, mnistCount: mnistShown
+        digitsTest: digits.test.pixels, mnistTest: spread(mnist.test, mnistShown), trained: trained,
+        samples: samples.map(\.pixels), digitsCount: sampleCount, mnistCount: mnistShown
     ).writePNG(to: chapter.figurePath("ch3-samples.png"))
 
     // The same chain rule with the top half given (rows 0..<H/2, x_<i for i = D/2): the rest drawn
