@@ -96,9 +96,11 @@ private func drawBarsFromAxisFoot(
             color: colors?[i] ?? Color.categorical[i % Color.categorical.count])
         let size = Canvas.textSize(valueLabels[i], scale: labelScale)
         let (x, y) = (left + barWidth / 2, top - frame.gap)
+        // The ground reaches from above the label down to the bar, so a line close to the bar's
+        // top passes behind the label, not between it and its bar.
         canvas.fillRect(
-            x: x - size.width / 2 - s, y: y - size.height - s, width: size.width + 2 * s, height: size.height + 2 * s,
-            color: .white)
+            x: x - size.width / 2 - 2 * s, y: y - size.height - 2 * s, width: size.width + 4 * s,
+            height: top - (y - size.height - 2 * s), color: .white)
         canvas.drawText(valueLabels[i], x: x, y: y, anchor: .bottom, scale: labelScale)
     }
     guard broken else { return }
