@@ -88,7 +88,11 @@ let package = Package(
             path: "Chapters/02-PixelRNN"),
         // Chapter 3: PixelCNN, masked convolutions, the blind spot and the gated fix, fast sampling.
         .executableTarget(
-            name: "ch3-pixelcnn", dependencies: ["Workbook", "Models", "Datasets", "Plot", "Tensors"],
+            name: "ch3-pixelcnn",
+            dependencies: [
+                "Workbook", "Models", "Datasets", "Plot", "Tensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Chapters/03-PixelCNN"),
         .executableTarget(
             name: "Bench",

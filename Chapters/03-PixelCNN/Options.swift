@@ -1,0 +1,54 @@
+import ArgumentParser
+import Workbook
+
+/// The chapter's experiment flags, parsed together with the shared ones (`--seed`, `--quick`,
+/// `--figures`, ...). Left out, each takes the value of the full run (or of the quick run with
+/// `--quick`), so `ch3-pixelcnn` alone reproduces the figures and numbers of the README.
+struct Options: ChapterCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ch3-pixelcnn",
+        abstract: "Chapter 3: PixelCNN. Masked convolutions, the blind spot and the gated fix, fast sampling.")
+
+    @OptionGroup var shared: ChapterOptions
+
+    @Option(
+        help: ArgumentHelp(
+            "Mask-B layers after the mask-A layer in the plain PixelCNNs (digits and MNIST); the gated one gets one more. Default 5 (2 with --quick).",
+            valueName: "n"))
+    var layers: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Channels of the digits PixelCNN; the gated one gets half as many per stack. Default 64 (8 with --quick).",
+            valueName: "c"))
+    var channels: Int?
+
+    @Option(help: ArgumentHelp("Epochs of training on the 8x8 digits. Default 20 (2 with --quick).", valueName: "n"))
+    var epochs: Int?
+
+    @Option(help: ArgumentHelp("Epochs of training on MNIST-5k. Default 12 (1 with --quick).", valueName: "n"))
+    var mnistEpochs: Int?
+
+    func validate() throws {
+        if let layers, !(0...12).contains(layers) {
+            throw ValidationError(
+                "--layers must be between 0 and 12 (mask-B layers after the first), got \(layers); the full run uses 5")
+        }
+        if let channels, !(2...256).contains(channels) || channels % 2 != 0 {
+            throw ValidationError(
+                "--channels must be an even number between 2 and 256 (the gated net gets half per stack), got \(channels); the full run uses 64")
+        }
+        if let epochs, !(1...200).contains(epochs) {
+            throw ValidationError("--epochs must be between 1 and 200, got \(epochs); the full run uses 20")
+        }
+        if let mnistEpochs, !(1...100).contains(mnistEpochs) {
+            throw ValidationError("--mnist-epochs must be between 1 and 100, got \(mnistEpochs); the full run uses 12")
+        }
+    }
+
+    /// The sizes of this run: the flags where given, else the full (or quick) run's values.
+    var plainLayers: Int { layers ?? (shared.quick ? 2 : 5) }
+    var digitsChannels: Int { channels ?? (shared.quick ? 8 : 64) }
+    var digitsEpochs: Int { epochs ?? (shared.quick ? 2 : 20) }
+    var mnistTrainingEpochs: Int { mnistEpochs ?? (shared.quick ? 1 : 12) }
+}
