@@ -29,6 +29,10 @@ struct Options: ChapterCommand {
     @Option(help: ArgumentHelp("Epochs of training on MNIST-5k. Default 12 (1 with --quick).", valueName: "n"))
     var mnistEpochs: Int?
 
+    @Flag(
+        help: "Also train the gated PixelCNN (dilated, 7 layers) on MNIST-5k: a better likelihood and better samples, about 90 s more.")
+    var mnistGated = false
+
     func validate() throws {
         if let layers, !(0...12).contains(layers) {
             throw ValidationError(
