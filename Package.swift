@@ -15,13 +15,13 @@ import PackageDescription
 /// any CPU. Either way the results are reproducible run to run on one machine.
 let cpuSettings: [SwiftSetting] = {
     #if arch(x86_64) && os(Linux)
-    if ProcessInfo.processInfo.environment["WORKBOOK_PORTABLE"] == nil,
-        let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-        let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-        Set(flags.split(separator: " ")).isSuperset(of: ["avx2", "fma"])
-    {
-        return [.unsafeFlags(["-target-cpu", "haswell"]), .define("WORKBOOK_FMA")]
-    }
+        if ProcessInfo.processInfo.environment["WORKBOOK_PORTABLE"] == nil,
+            let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+            let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+            Set(flags.split(separator: " ")).isSuperset(of: ["avx2", "fma"])
+        {
+            return [.unsafeFlags(["-target-cpu", "haswell"]), .define("WORKBOOK_FMA")]
+        }
     #endif
     return []
 }()
@@ -41,7 +41,7 @@ let package = Package(
         .executable(name: "ch5-gan", targets: ["ch5-gan"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         // The didactic tensor library: n-d arrays, reverse-mode autodiff, layers, optimisers.
@@ -54,7 +54,8 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensors", "Datasets"]),
         // libpng, seen from Swift through a module map (only its simplified png_image API is used).
         .systemLibrary(
-            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
         // PNG figures: a raster canvas, a bitmap font, image grids and plots of plain arrays.
         .target(name: "Plot", dependencies: ["CPNG"]),
         // What every chapter shares: flags, `report`, `fit` (the one training loop), progress line,

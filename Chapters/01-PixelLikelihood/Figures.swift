@@ -136,14 +136,16 @@ func ladderFigure(
 /// each ladder against its entropy (`ch1-nll-exact.png`). The colour ladder's rungs get short
 /// names to fit under their bars.
 func ladderFigures(
-    real: [(title: String, rungs: [Rung])], exact: [(title: String, rungs: [Rung], floor: (value: Double, label: String))],
+    real: [(title: String, rungs: [Rung])],
+    exact: [(title: String, rungs: [Rung], floor: (value: Double, label: String))],
     in chapter: Chapter
 ) throws {
     try ladderFigure(real.map { ($0.title, $0.rungs, nil) }, title: "Test NLL down the ladder")
         .writePNG(to: chapter.figurePath("ch1-nll-ladder.png"))
     let shortNames = ["uniform", "independent", "RGB indep.", "R->G->B"]
     let renamed: [(title: String, rungs: [Rung], floor: (value: Double, label: String)?)] = exact.map { ladder in
-        let rungs = ladder.title.hasPrefix("colour")
+        let rungs =
+            ladder.title.hasPrefix("colour")
             ? zip(shortNames, ladder.rungs).map { Rung(model: $0, nats: $1.nats) } : ladder.rungs
         return (ladder.title, rungs, ladder.floor)
     }

@@ -78,12 +78,16 @@ func centreTap(_ mask: CausalMask) -> [[Int]] {
 /// initialised, on random 8x8 inputs; the two PixelCNNs trained on the digits, at `testInputs`;
 /// and the colour stack.
 func dependencyMatrices(
-    _ digitsCNN: PixelCNN<Float>, _ digitsGated: GatedPixelCNN<Float>, testInputs: Tensor<Float>, using rng: inout Random
+    _ digitsCNN: PixelCNN<Float>, _ digitsGated: GatedPixelCNN<Float>, testInputs: Tensor<Float>,
+    using rng: inout Random
 ) -> [(String, DependencyMatrix, Int)] {
     let random8x8 = Tensor<Float>.uniform([4, 64, 1], low: -1, high: 1, using: &rng)
-    let plain2 = PixelCNN<Float>(height: 8, width: 8, levels: 2, channels: 8, maskedLayers: 1, firstKernel: 3, using: &rng)
-    let plain4 = PixelCNN<Float>(height: 8, width: 8, levels: 2, channels: 8, maskedLayers: 3, firstKernel: 3, using: &rng)
-    let gated4 = GatedPixelCNN<Float>(height: 8, width: 8, levels: 2, channels: 4, layers: 4, firstKernel: 3, using: &rng)
+    let plain2 = PixelCNN<Float>(
+        height: 8, width: 8, levels: 2, channels: 8, maskedLayers: 1, firstKernel: 3, using: &rng)
+    let plain4 = PixelCNN<Float>(
+        height: 8, width: 8, levels: 2, channels: 8, maskedLayers: 3, firstKernel: 3, using: &rng)
+    let gated4 = GatedPixelCNN<Float>(
+        height: 8, width: 8, levels: 2, channels: 4, layers: 4, firstKernel: 3, using: &rng)
     return [
         ("plain, 2 layers of 3x3", plain2.dependencyMatrix(at: random8x8), 8),
         ("plain, 4 layers of 3x3", plain4.dependencyMatrix(at: random8x8), 8),

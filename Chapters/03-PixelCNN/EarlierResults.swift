@@ -14,7 +14,8 @@ struct EarlierResults {
         metrics = Dictionary(uniqueKeysWithValues: chapters.map { ($0, chapter.metrics(ofChapter: $0)) })
         for n in chapters where metrics[n]! == nil {
             print(
-                "Chapter \(n)'s results are not in \(chapter.figures.path)/results (run chapter \(n) with the same --figures and --quick to compare).")
+                "Chapter \(n)'s results are not in \(chapter.figures.path)/results (run chapter \(n) with the same --figures and --quick to compare)."
+            )
         }
     }
 

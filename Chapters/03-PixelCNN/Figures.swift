@@ -68,7 +68,8 @@ enum Figures {
     /// ch3-samples: test images next to each model's samples (`samples[k]` drawn by `trained[k]`),
     /// digits then MNIST.
     static func samples(
-        digitsTest: [UInt8], mnistTest: [UInt8], trained: [Trained], samples: [[UInt8]], digitsCount: Int, mnistCount: Int
+        digitsTest: [UInt8], mnistTest: [UInt8], trained: [Trained], samples: [[UInt8]], digitsCount: Int,
+        mnistCount: Int
     ) -> Canvas {
         func grids(_ data: String, test: [UInt8], count: Int, side: Int, levels: Int, shown: String) -> [Canvas] {
             [grid(test, count: count, side: side, levels: levels, title: "\(shown): test images")]
@@ -161,11 +162,15 @@ enum Figures {
 
     /// ch3-speed: training throughput, log p(x) of one image and sampling one image (naive and
     /// cached where a model has both), for the models of each data set: a column per data set.
-    static func speed(_ groups: [(data: String, title: String, models: [String])], speeds: [String: ModelSpeed]) -> Canvas {
+    static func speed(_ groups: [(data: String, title: String, models: [String])], speeds: [String: ModelSpeed])
+        -> Canvas
+    {
         func charts(_ data: String, models: [String], title: String) -> [Canvas] {
             let s = models.map { speeds["\(data)/\($0)"]! }
             let colors = models.map { $0.contains("LSTM") ? Color.categorical[1] : Color.categorical[2] }
-            var samplingLabels: [String] = [], samplingValues: [Double] = [], samplingColors: [Color] = []
+            var samplingLabels: [String] = []
+            var samplingValues: [Double] = []
+            var samplingColors: [Color] = []
             for (k, name) in models.enumerated() {
                 if let naive = s[k].naiveSampleMs {
                     samplingLabels.append("\(name), naive")

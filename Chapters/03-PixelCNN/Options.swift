@@ -30,7 +30,9 @@ struct Options: ChapterCommand {
     var mnistEpochs: Int?
 
     @Flag(
-        help: "Also train the gated PixelCNN (dilated, 7 layers) on MNIST-5k: a better likelihood and better samples, about 90 s more.")
+        help:
+            "Also train the gated PixelCNN (dilated, 7 layers) on MNIST-5k: a better likelihood and better samples, about 90 s more."
+    )
     var mnistGated = false
 
     func validate() throws {
@@ -40,7 +42,8 @@ struct Options: ChapterCommand {
         }
         if let channels, !(2...256).contains(channels) || channels % 2 != 0 {
             throw ValidationError(
-                "--channels must be an even number between 2 and 256 (the gated net gets half per stack), got \(channels); the full run uses 64")
+                "--channels must be an even number between 2 and 256 (the gated net gets half per stack), got \(channels); the full run uses 64"
+            )
         }
         if let epochs, !(1...200).contains(epochs) {
             throw ValidationError("--epochs must be between 1 and 200, got \(epochs); the full run uses 20")

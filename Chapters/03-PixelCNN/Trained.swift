@@ -23,7 +23,8 @@ struct Trained {
     init(_ name: String, _ model: PixelCNN<Float>, on data: String, log: TrainingLog, test: ImageSet) {
         let first = model.firstLayer.conv.weight.value.shape.last!
         self.init(
-            name: name, label: "PixelCNN (\(first)x\(first) A, \(model.layers.count) x 3x3 B, C \(model.channels))", data: data,
+            name: name, label: "PixelCNN (\(first)x\(first) A, \(model.layers.count) x 3x3 B, C \(model.channels))",
+            data: data,
             model: model, naive: naiveSampling(model), log: log, parameters: freeParameters(convolutions(model)),
             nll: model.meanNLL(test.pixels))
     }

@@ -46,9 +46,13 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     // are split into R, G and B groups, and only the centre tap tells them apart: under mask A, R
     // sees nothing of the current pixel, G sees R, B sees R and G; mask B also lets each group see
     // itself. (The lecture's chain rule for colour, p(R) p(G | R) p(B | R, G) per pixel.)
-    func rows(_ m: [[Int]]) -> String { m.map { "    " + $0.map(String.init).joined(separator: " ") }.joined(separator: "\n") }
+    func rows(_ m: [[Int]]) -> String {
+        m.map { "    " + $0.map(String.init).joined(separator: " ") }.joined(separator: "\n")
+    }
     let maskA = CausalMask.a.matrix(kernelSize: 5)
-    print("mask A, 5x5 (the first layer; equal to the lecture's matrix: \(maskA == CausalMask.lecture5x5)):\n" + rows(maskA))
+    print(
+        "mask A, 5x5 (the first layer; equal to the lecture's matrix: \(maskA == CausalMask.lecture5x5)):\n"
+            + rows(maskA))
     print("mask B, 5x5 (every later layer):\n" + rows(CausalMask.b.matrix(kernelSize: 5)))
     print("the centre tap with RGB channel groups (rows: output R, G, B; columns: input R, G, B):")
     print("  mask A:\n" + rows(centreTap(.a)) + "\n  mask B:\n" + rows(centreTap(.b)))
@@ -72,21 +76,28 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     // field has no hole.
     var fieldRNG = rng.split()
     let probe = FieldProbe(using: &fieldRNG)
-    var plainFields: [FieldRow] = [], gatedFields: [FieldRow] = []
+    var plainFields: [FieldRow] = []
+    var gatedFields: [FieldRow] = []
     for depth in 1...6 {
         let plain = PixelCNN<Float>(
             height: probe.height, width: probe.width, levels: 2, channels: 8, maskedLayers: depth - 1, firstKernel: 3,
             using: &fieldRNG)
-        plainFields.append(probe.field(of: plain, architecture: plain.receptiveField(row: probe.row, column: probe.column)))
+        plainFields.append(
+            probe.field(of: plain, architecture: plain.receptiveField(row: probe.row, column: probe.column)))
         let gated = GatedPixelCNN<Float>(
             height: probe.height, width: probe.width, levels: 2, channels: 4, layers: depth, firstKernel: 3,
             using: &fieldRNG)
-        gatedFields.append(probe.field(of: gated, architecture: gated.receptiveField(row: probe.row, column: probe.column)))
+        gatedFields.append(
+            probe.field(of: gated, architecture: gated.receptiveField(row: probe.row, column: probe.column)))
     }
     let fieldTable = ResultsTable(title: "The blind spot of pixel (\(probe.row), \(probe.column)), by autodiff")
     for (k, (plain, gated)) in zip(plainFields, gatedFields).enumerated() {
-        chapter.report("fields/blind spot pixels/plain PixelCNN, \(k + 1) layers", Double(plain.blindSpot.count), digits: 0, in: fieldTable)
-        chapter.report("fields/blind spot pixels/gated PixelCNN, \(k + 1) layers", Double(gated.blindSpot.count), digits: 0, in: fieldTable)
+        chapter.report(
+            "fields/blind spot pixels/plain PixelCNN, \(k + 1) layers", Double(plain.blindSpot.count), digits: 0,
+            in: fieldTable)
+        chapter.report(
+            "fields/blind spot pixels/gated PixelCNN, \(k + 1) layers", Double(gated.blindSpot.count), digits: 0,
+            in: fieldTable)
     }
     print(fieldTable.rendered())
     // The check that makes the counts trustworthy: autodiff's field is exactly the set the masks allow.
@@ -102,13 +113,17 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     // every 5th validation and test image.)
     let digits = try RealDataset.digits8x8.loadSplits()
     let mnistSplits = try RealDataset.mnist5k.loadSplits()
-    func every(_ k: Int, _ set: ImageSet) -> ImageSet { quick ? set.subset(Array(stride(from: 0, to: set.count, by: k))) : set }
+    func every(_ k: Int, _ set: ImageSet) -> ImageSet {
+        quick ? set.subset(Array(stride(from: 0, to: set.count, by: k))) : set
+    }
     let mnist = (
         train: every(10, mnistSplits.train.binarized()), validation: every(5, mnistSplits.validation.binarized()),
         test: every(5, mnistSplits.test.binarized())
     )
     /// `count` test images spread over the split (it is sorted by class), for the figures.
-    func spread(_ set: ImageSet, _ count: Int) -> [UInt8] { (0..<count).flatMap { Array(set.image($0 * (set.count / count))) } }
+    func spread(_ set: ImageSet, _ count: Int) -> [UInt8] {
+        (0..<count).flatMap { Array(set.image($0 * (set.count / count))) }
+    }
 
     // MARK: The models
 
@@ -153,10 +168,13 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     // needed 10 epochs (167 s) for its 75.36 nats on MNIST, and 28 (423 s) for 72.47.
     var trainRNG = rng.split()
     func plan(_ epochs: Int, _ rate: Float, evaluations: Int = 1) -> TrainingPlan {
-        TrainingPlan(epochs: epochs, batchSize: 16, learningRate: rate, schedule: .cosine(floor: 0.1), evaluationsPerEpoch: evaluations)
+        TrainingPlan(
+            epochs: epochs, batchSize: 16, learningRate: rate, schedule: .cosine(floor: 0.1),
+            evaluationsPerEpoch: evaluations)
     }
     let digitsCNNLog = try chapter.fit(
-        digitsCNN, "digits PixelCNN", on: digits.train, validation: digits.validation, plan: plan(options.digitsEpochs, 3e-3),
+        digitsCNN, "digits PixelCNN", on: digits.train, validation: digits.validation,
+        plan: plan(options.digitsEpochs, 3e-3),
         using: &trainRNG)
     let digitsGatedLog = try chapter.fit(
         digitsGated, "digits gated PixelCNN", on: digits.train, validation: digits.validation,
@@ -167,9 +185,12 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     // With --mnist-gated, the gated PixelCNN on MNIST too: 16 channels per stack, 7 layers whose 3x3
     // taps are dilated 1, 2, 4, 8, 8, 1, so the last pixel sees all 783 before it; 8 epochs (about
     // 90 s more on two cores). Drawn from trainRNG after the other fits, so they do not change.
-    let mnistGated = !options.mnistGated ? nil : GatedPixelCNN<Float>(
-        height: 28, width: 28, levels: 2, channels: quick ? 4 : 16, layers: quick ? 3 : 7, firstKernel: 7,
-        outputHidden: quick ? 8 : 32, dilations: quick ? [1, 2] : [1, 2, 4, 8, 8, 1], using: &trainRNG)
+    let mnistGated =
+        !options.mnistGated
+        ? nil
+        : GatedPixelCNN<Float>(
+            height: 28, width: 28, levels: 2, channels: quick ? 4 : 16, layers: quick ? 3 : 7, firstKernel: 7,
+            outputHidden: quick ? 8 : 32, dilations: quick ? [1, 2] : [1, 2, 4, 8, 8, 1], using: &trainRNG)
     let mnistGatedLog = try mnistGated.map {
         try chapter.fit(
             $0, "MNIST gated PixelCNN", on: mnist.train, validation: mnist.validation,
@@ -178,13 +199,15 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
 
     // MARK: How good: test NLL next to chapters 1 and 2
 
-    let trained = [
-        Trained("PixelCNN", digitsCNN, on: "digits", log: digitsCNNLog, test: digits.test),
-        Trained("gated PixelCNN", digitsGated, on: "digits", log: digitsGatedLog, test: digits.test),
-        Trained("PixelCNN", mnistCNN, on: "mnist", log: mnistCNNLog, test: mnist.test),
-    ] + zip([mnistGated].compactMap { $0 }, [mnistGatedLog].compactMap { $0 }).map {
-        Trained("gated PixelCNN", $0, on: "mnist", log: $1, test: mnist.test)
-    }
+    let trained =
+        [
+            Trained("PixelCNN", digitsCNN, on: "digits", log: digitsCNNLog, test: digits.test),
+            Trained("gated PixelCNN", digitsGated, on: "digits", log: digitsGatedLog, test: digits.test),
+            Trained("PixelCNN", mnistCNN, on: "mnist", log: mnistCNNLog, test: mnist.test),
+        ]
+        + zip([mnistGated].compactMap { $0 }, [mnistGatedLog].compactMap { $0 }).map {
+            Trained("gated PixelCNN", $0, on: "mnist", log: $1, test: mnist.test)
+        }
     // Chapters 1 and 2 saved their test NLLs in this run's figures folder (when they have run with
     // the same --figures and --quick); their rows come first in the table, ours after.
     let earlier = EarlierResults(chapter, chapters: [1, 2])
@@ -195,7 +218,8 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
                 chapter.report("\(data)/\(measure)/\(t.name)", value, digits: digits, unit: unit, note: note)
             }
             report("test NLL", t.nll, unit: "nats", note: t.label)
-            report("test bits per dim", Likelihood.bitsPerDimension(nats: t.nll, dimensions: t.model.dimension), digits: 3)
+            report(
+                "test bits per dim", Likelihood.bitsPerDimension(nats: t.nll, dimensions: t.model.dimension), digits: 3)
             report("validation NLL", t.log.bestValidationLoss, unit: "nats", note: "epoch \(t.log.kept) kept")
             report("parameters", Double(t.parameters), digits: 0)
             report("train seconds", t.log.seconds.last ?? 0, digits: 1, unit: "s")
@@ -227,10 +251,13 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
         height: 28, width: 28, levels: 2, channels: digitsCNN.channels, maskedLayers: digitsCNN.layers.count,
         firstKernel: 5, using: &lstmRNG)
     let wideName = "PixelCNN-\(wideMNISTCNN.channels)"
-    func speed(_ model: any AutoregressiveImageModel<Float>, naive: (any AutoregressiveImageModel<Float>)? = nil) -> ModelSpeed {
+    func speed(_ model: any AutoregressiveImageModel<Float>, naive: (any AutoregressiveImageModel<Float>)? = nil)
+        -> ModelSpeed
+    {
         let small = model.dimension == 64
         return measureSpeed(
-            of: model, naive: naive, on: small ? digits.train : mnist.train, trainingSteps: small ? (quick ? 3 : 10) : (quick ? 1 : 3),
+            of: model, naive: naive, on: small ? digits.train : mnist.train,
+            trainingSteps: small ? (quick ? 3 : 10) : (quick ? 1 : 3),
             samplingBatch: small ? (quick ? 16 : 64) : (quick ? 4 : 16), quick: quick, using: &timingRNG)
     }
     // (The naive sampler at 28 x 28 is timed once, below, where its pixels are compared.)
@@ -264,11 +291,15 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
         func report(_ measure: String, _ value: Double, digits: Int = 2) {
             chapter.report("\(t.data)/\(measure)/\(t.name)", value, digits: digits, in: samplerTable)
         }
-        report("cached vs naive samples, pixels differing", Double(zip(fast.pixels, slow.pixels).filter { $0 != $1 }.count), digits: 0)
+        report(
+            "cached vs naive samples, pixels differing",
+            Double(zip(fast.pixels, slow.pixels).filter { $0 != $1 }.count), digits: 0)
         report(
             "cached vs naive log p(x_i | x_<i), max abs error",
             zip(fast.stepLogProbabilities, slow.stepLogProbabilities).map { Swift.abs($0 - $1) }.max() ?? 0)
-        report("cached sampling speed-up, \(count) image\(count == 1 ? "" : "s") at once", slowSeconds / fastSeconds, digits: 1)
+        report(
+            "cached sampling speed-up, \(count) image\(count == 1 ? "" : "s") at once", slowSeconds / fastSeconds,
+            digits: 1)
     }
 
     // The timing table: every model of the comparison, the same run (SpeedTable.swift).
@@ -289,13 +320,17 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
 
     // Ancestral sampling, pixel by pixel, with the cached sampler (the same pixels as the naive one).
     var sampleRNG = rng.split()
-    let sampleCount = quick ? 16 : 64, mnistShown = quick ? 8 : 32
-    let samples = trained.map { $0.model.sample(count: $0.data == "digits" ? sampleCount : mnistShown, using: &sampleRNG) }
+    let sampleCount = quick ? 16 : 64
+    let mnistShown = quick ? 8 : 32
+    let samples = trained.map {
+        $0.model.sample(count: $0.data == "digits" ? sampleCount : mnistShown, using: &sampleRNG)
+    }
     // The one-pass likelihood and the sampler compute the same model by two routes: on the samples
     // just drawn, log p(x) from one pass equals the sum of the D log-probabilities of the sampler.
     for (t, s) in zip(trained, samples) {
         let gap = zip(t.model.logLikelihoods(s.pixels), s.logProbabilities).map { Swift.abs($0 - $1) }.max() ?? 0
-        chapter.report("\(t.data)/log p(x) one pass vs sampled, max abs error/\(t.name)", gap, note: "on \(s.count) samples")
+        chapter.report(
+            "\(t.data)/log p(x) one pass vs sampled, max abs error/\(t.name)", gap, note: "on \(s.count) samples")
     }
     try Figures.samples(
         digitsTest: digits.test.pixels, mnistTest: spread(mnist.test, mnistShown), trained: trained,
@@ -307,7 +342,8 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     let completionGrids = trained.map { t -> Canvas in
         let (side, given) = (t.model.height, t.model.dimension / 2)
         let count = quick ? 2 : (t.data == "digits" ? 6 : 4)
-        let sources = t.data == "digits" ? Array(digits.test.pixels[0..<(count * side * side)]) : spread(mnist.test, count)
+        let sources =
+            t.data == "digits" ? Array(digits.test.pixels[0..<(count * side * side)]) : spread(mnist.test, count)
         let done = t.model.completions(of: sources, keeping: given, samplesPerImage: 5, using: &sampleRNG)
         return Figures.completions(
             of: sources, completed: done.pixels, count: count, perImage: 5, side: side, levels: t.model.levels,
@@ -318,7 +354,8 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     try Figures.nllLadder(
         ["digits", "mnist"].reduce(into: [:]) { ladder, data in
             ladder[data] = earlier.testNLLs(data) + trained.filter { $0.data == data }.map { ($0.name, $0.nll, 3) }
-        }, references: ["digits": (84.32, "PyTorch PixelCNN, 57 epochs"), "mnist": (72.47, "PyTorch PixelCNN, 28 epochs")]
+        },
+        references: ["digits": (84.32, "PyTorch PixelCNN, 57 epochs"), "mnist": (72.47, "PyTorch PixelCNN, 28 epochs")]
     ).writePNG(to: chapter.figurePath("ch3-nll.png"))
     try Figures.speed(
         [
@@ -340,10 +377,13 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     // order inside a pixel (Dependencies.swift).
     var matrixRNG = rng.split()
     let matrices = dependencyMatrices(
-        digitsCNN, digitsGated, testInputs: digitsCNN.inputs(Array(digits.test.pixels[0..<(8 * 64)])), using: &matrixRNG)
+        digitsCNN, digitsGated, testInputs: digitsCNN.inputs(Array(digits.test.pixels[0..<(8 * 64)])), using: &matrixRNG
+    )
     let matrixTable = ResultsTable(title: "Dependency matrices: the causal order, and the blind spots")
     for (name, m, width) in matrices {
-        func metric(_ measure: String) -> String { "dependency matrix/\(measure)/" + name.replacingOccurrences(of: ",", with: "") }
+        func metric(_ measure: String) -> String {
+            "dependency matrix/\(measure)/" + name.replacingOccurrences(of: ",", with: "")
+        }
         let nonCausal = m.nonCausalEntries.map { m[$0.row, $0.column] }.max() ?? 0
         chapter.report(
             metric("|d a_i / d x_j| for j >= i, max abs error"), nonCausal, in: matrixTable, row: name,
@@ -360,6 +400,7 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     // scores samples of every MNIST model here; the workbook's summary sets them beside the others.
     for t in trained where t.data == "mnist" {
         let samples = t.model.sample(count: quick ? 100 : 500, using: &rng).pixels
-        try chapter.reportSamples(t.name, samples, grid: "ch3-judged-\(t.name.replacingOccurrences(of: " ", with: "-")).png")
+        try chapter.reportSamples(
+            t.name, samples, grid: "ch3-judged-\(t.name.replacingOccurrences(of: " ", with: "-")).png")
     }
 }

@@ -32,7 +32,9 @@ extension VAE where Scalar == Float {
         withoutGradient {
             let logVariance = gaussianParameters(decode(encode(x).mean)).logVariance
             let (n, d) = (x.shape[0], dataSize)
-            return (0..<d).map { i in (0..<n).reduce(0.0) { $0 + Foundation.exp(0.5 * Double(logVariance.scalars[$1 * d + i])) } / Double(n) }
+            return (0..<d).map { i in
+                (0..<n).reduce(0.0) { $0 + Foundation.exp(0.5 * Double(logVariance.scalars[$1 * d + i])) } / Double(n)
+            }
         }
     }
 }
@@ -68,10 +70,12 @@ extension Chapter {
     /// `levelWidth` is one gray level in the units of x (1/17 dequantised, 1/16 for k / 16).
     func digitsVAE(
         _ name: String, likelihood: VAELikelihood, train: Tensor<Float>, validation: Tensor<Float>, test: Tensor<Float>,
-        epochs: Int, samples: Int, ks: [Int], offset: Double, levelWidth: Double, prepare: ((Tensor<Float>, inout Random) -> Tensor<Float>)? = nil,
+        epochs: Int, samples: Int, ks: [Int], offset: Double, levelWidth: Double,
+        prepare: ((Tensor<Float>, inout Random) -> Tensor<Float>)? = nil,
         using rng: inout Random
     ) throws -> DigitsVAEResult {
-        let vae = VAE<Float>(dataSize: 64, hiddenSizes: [256, 256], latentSize: 16, likelihood: likelihood, using: &rng)
+        let vae = VAE<Float>(
+            dataSize: 64, hiddenSizes: [256, 256], latentSize: 16, likelihood: likelihood, using: &rng)
         let (curves, seconds) = try timed {
             try fitVAE(vae, name, train: train, validation: validation, epochs: epochs, prepare: prepare, using: &rng)
         }
@@ -79,6 +83,7 @@ extension Chapter {
         var sd: [Double] = []
         if case .gaussian = likelihood { sd = vae.decoderStandardDeviations(test).map { $0 / levelWidth } }
         return DigitsVAEResult(
-            name: name, vae: vae, curves: curves, evaluation: evaluation, offset: offset, standardDeviations: sd, seconds: seconds)
+            name: name, vae: vae, curves: curves, evaluation: evaluation, offset: offset, standardDeviations: sd,
+            seconds: seconds)
     }
 }

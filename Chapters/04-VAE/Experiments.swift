@@ -32,7 +32,9 @@ extension Chapter {
                 let rows = next!
                 let x = data.gatheringRows(rows)
                 let noise = Tensor<Float>.normal([rows.count, 2], using: &rng)
-                let (loss, grads) = valueAndGradient(of: encoder.parameters) { -encoder.elboEstimate(x, noise: noise, model: model).mean() }
+                let (loss, grads) = valueAndGradient(of: encoder.parameters) {
+                    -encoder.elboEstimate(x, noise: noise, model: model).mean()
+                }
                 try checkFinite(loss.item, step: step, model: "the linear-Gaussian \(family.rawValue) encoder")
                 adam.update(encoder.parameters, with: grads)
             }
@@ -86,10 +88,14 @@ func measureGradientEstimators(
             }
             let r = Double(repeats)
             let average = (0..<4).map { c in estimates.reduce(0) { $0 + $1[c] } / r }
-            let variance = (0..<4).map { c in estimates.reduce(0) { $0 + ($1[c] - average[c]) * ($1[c] - average[c]) } / (r - 1) }
-            result.append(GradientStats(
-                estimator: estimator, samples: s, mean: average, variance: variance, standardError: variance.map { ($0 / r).squareRoot() },
-                firstComponent: estimates.map { $0[0] }))
+            let variance = (0..<4).map { c in
+                estimates.reduce(0) { $0 + ($1[c] - average[c]) * ($1[c] - average[c]) } / (r - 1)
+            }
+            result.append(
+                GradientStats(
+                    estimator: estimator, samples: s, mean: average, variance: variance,
+                    standardError: variance.map { ($0 / r).squareRoot() },
+                    firstComponent: estimates.map { $0[0] }))
         }
     }
     return result
@@ -100,12 +106,19 @@ func measureGradientEstimators(
 func addEarlierNLLRows(to chapter: Chapter) {
     for n in 1...3 {
         guard let earlier = chapter.metrics(ofChapter: n) else {
-            print("Chapter \(n)'s results are not in \(chapter.figures.path)/results (run chapter \(n) with the same --figures and --quick to compare).")
+            print(
+                "Chapter \(n)'s results are not in \(chapter.figures.path)/results (run chapter \(n) with the same --figures and --quick to compare)."
+            )
             continue
         }
         let prefix = "mnist/test NLL/"
-        let rows = earlier.filter { $0.key.hasPrefix(prefix) && $0.key != prefix + "uniform" }.sorted { $0.value > $1.value }
-        if rows.isEmpty { print("Chapter \(n) recorded no MNIST-5k test NLL (its models are timed on MNIST, or trained on other data).") }
+        let rows = earlier.filter { $0.key.hasPrefix(prefix) && $0.key != prefix + "uniform" }.sorted {
+            $0.value > $1.value
+        }
+        if rows.isEmpty {
+            print(
+                "Chapter \(n) recorded no MNIST-5k test NLL (its models are timed on MNIST, or trained on other data).")
+        }
         for (key, nats) in rows {
             chapter.results.add("mnist: \(key.dropFirst(prefix.count)) (chapter \(n))", ["test exact NLL": fmt(nats)])
         }
@@ -117,7 +130,9 @@ func addEarlierNLLRows(to chapter: Chapter) {
 func addEarlierSamplingRows(to chapter: Chapter, dimension: Int) {
     for n in 1...3 {
         guard let earlier = chapter.metrics(ofChapter: n) else {
-            print("Chapter \(n)'s sampling times are not in \(chapter.figures.path)/results (run it with the same --figures and --quick).")
+            print(
+                "Chapter \(n)'s sampling times are not in \(chapter.figures.path)/results (run it with the same --figures and --quick)."
+            )
             continue
         }
         var times: [String: (batch: Double?, one: Double?)] = [:]
@@ -127,9 +142,12 @@ func addEarlierSamplingRows(to chapter: Chapter, dimension: Int) {
             if name.measure == "sampling ms for one image" { times[name.model, default: (nil, nil)].one = ms }
         }
         for (model, t) in times.sorted(by: { $0.key < $1.key }) {
-            chapter.results.add("mnist: \(model) (chapter \(n), \(dimension) network passes)", [
-                "sampling ms per image": t.batch.map { fmt($0, 3) } ?? "-", "sampling ms for one image": t.one.map { fmt($0, 3) } ?? "-",
-            ])
+            chapter.results.add(
+                "mnist: \(model) (chapter \(n), \(dimension) network passes)",
+                [
+                    "sampling ms per image": t.batch.map { fmt($0, 3) } ?? "-",
+                    "sampling ms for one image": t.one.map { fmt($0, 3) } ?? "-",
+                ])
         }
     }
 }
@@ -146,12 +164,16 @@ struct QuadratureSummary {
 
     init(rows: [Int], results: [LatentQuadratureResult], evaluation e: VAEEvaluation, ks: [Int]) {
         let pairs = Array(zip(rows, results))
-        func meanOver(_ f: (Int, LatentQuadratureResult) -> Double) -> Double { pairs.reduce(0) { $0 + f($1.0, $1.1) } / Double(pairs.count) }
+        func meanOver(_ f: (Int, LatentQuadratureResult) -> Double) -> Double {
+            pairs.reduce(0) { $0 + f($1.0, $1.1) } / Double(pairs.count)
+        }
         logP = meanOver { _, r in r.logMarginal }
         klPosterior = meanOver { _, r in r.klToPosterior }
         elboQuadrature = meanOver { row, r in r.elbo(closedFormKL: e.kl[row]) }
         elboMonteCarlo = meanOver { row, _ in e.elbo[row] }
-        identityError = pairs.map { row, r in Swift.abs(r.logMarginal - r.elbo(closedFormKL: e.kl[row]) - r.klToPosterior) }.max()!
+        identityError = pairs.map { row, r in
+            Swift.abs(r.logMarginal - r.elbo(closedFormKL: e.kl[row]) - r.klToPosterior)
+        }.max()!
         ruleError = results.map { Swift.abs($0.logMarginal - $0.logMarginalAtDoubleSpacing) }.max()!
         worstBorder = results.map(\.borderDrop).max()!
         klGridVersusClosedForm = pairs.map { row, r in Swift.abs(r.klToPrior - e.kl[row]) }.max()!
@@ -164,7 +186,9 @@ struct QuadratureSummary {
 /// W and mu drawn from N(0, 1), the second column of W mostly a copy of the first,
 /// w_2 = 0.8 w_1 + 0.6 w_2'), with 2000 training samples of x ([N, 6]) and 500 test samples, one
 /// array of 6 numbers each.
-func linearGaussianProblem(using rng: inout Random) -> (model: LinearGaussianModel, train: Tensor<Float>, test: [[Double]]) {
+func linearGaussianProblem(using rng: inout Random) -> (
+    model: LinearGaussianModel, train: Tensor<Float>, test: [[Double]]
+) {
     var w = (0..<12).map { _ in rng.normal() }
     for i in 0..<6 { w[2 * i + 1] = 0.8 * w[2 * i] + 0.6 * w[2 * i + 1] }
     let mu = (0..<6).map { _ in rng.normal() }
@@ -180,7 +204,8 @@ extension LinearGaussianModel {
     func decomposition(of xs: [[Double]], q density: ([Double]) -> GaussianDensity) -> (
         means: (logP: Double, elbo: Double, kl: Double), worst: Double
     ) {
-        var sums = (logP: 0.0, elbo: 0.0, kl: 0.0), worst = 0.0
+        var sums = (logP: 0.0, elbo: 0.0, kl: 0.0)
+        var worst = 0.0
         for x in xs {
             let q = density(x)
             let logP = logMarginal(x)
@@ -197,11 +222,14 @@ extension LinearGaussianModel {
 /// The best mean-field q for a Gaussian posterior N(m, Sigma): the same mean, variances
 /// 1 / (Sigma^-1)_kk, the diagonal Gaussian closest to the posterior in KL(q || p). (Sigma does not
 /// depend on x; it is read at x = the model's mean.)
-func bestMeanFieldEncoder(_ exact: LinearGaussianEncoder<Double>, model: LinearGaussianModel) -> LinearGaussianEncoder<Double> {
+func bestMeanFieldEncoder(_ exact: LinearGaussianEncoder<Double>, model: LinearGaussianModel) -> LinearGaussianEncoder<
+    Double
+> {
     let precision = Cholesky(exact.density(for: model.mean).covariance, n: 2)!.inverse()
     let l = [1 / precision[0].squareRoot(), 0, 0, 1 / precision[3].squareRoot()]
     return LinearGaussianEncoder(
-        weight: exact.weight.value.scalars, bias: exact.bias.value.scalars, scale: l, dataDimension: 6, latentDimension: 2,
+        weight: exact.weight.value.scalars, bias: exact.bias.value.scalars, scale: l, dataDimension: 6,
+        latentDimension: 2,
         family: .diagonal)
 }
 
@@ -209,9 +237,11 @@ func bestMeanFieldEncoder(_ exact: LinearGaussianEncoder<Double>, model: LinearG
 /// takes the label of the nearest code (x[n], y[n]) of a labelled image. Returns the share of the
 /// draws per label and the share farther than `radius` from every code (where no image's code
 /// lies, so the decoder was never trained there).
-func priorShares(codesX: [Double], codesY: [Double], labels: [Int], draws: Int, radius: Double, using rng: inout Random) -> (
-    perLabel: [Double], far: Double
-) {
+func priorShares(codesX: [Double], codesY: [Double], labels: [Int], draws: Int, radius: Double, using rng: inout Random)
+    -> (
+        perLabel: [Double], far: Double
+    )
+{
     var counts = [Double](repeating: 0, count: (labels.max() ?? 0) + 1)
     var far = 0.0
     for _ in 0..<draws {
@@ -231,5 +261,7 @@ func priorShares(codesX: [Double], codesY: [Double], labels: [Int], draws: Int, 
 /// z_2 = h down to -h, each row from z_1 = -h to h.
 func squareGrid(side: Int, halfWidth h: Double) -> Tensor<Float> {
     let axis = (0..<side).map { -h + 2 * h * Double($0) / Double(side - 1) }
-    return Tensor(shape: [side * side, 2], scalars: (0..<side).reversed().flatMap { r in axis.flatMap { [Float($0), Float(axis[r])] } })
+    return Tensor(
+        shape: [side * side, 2],
+        scalars: (0..<side).reversed().flatMap { r in axis.flatMap { [Float($0), Float(axis[r])] } })
 }

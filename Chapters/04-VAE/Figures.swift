@@ -21,22 +21,29 @@ extension Chapter {
 /// curves start at epoch 2.
 func trainingCurvesFigure(_ models: [(name: String, curves: ELBOCurves)], epochs: Int, quick: Bool) -> Canvas {
     func curve(_ title: String, yRange: ClosedRange<Double>? = nil, _ value: (ELBOCurves, Bool) -> [Double]) -> Canvas {
-        func fromSecond(_ v: [Double]) -> [Double] { v.enumerated().map { $0.offset == 0 && v.count > 2 ? .nan : $0.element } }
+        func fromSecond(_ v: [Double]) -> [Double] {
+            v.enumerated().map { $0.offset == 0 && v.count > 2 ? .nan : $0.element }
+        }
         let series = models.enumerated().flatMap { i, model in
             [
                 Series("\(model.name), train", y: fromSecond(value(model.curves, true)), color: Color.categorical[i]),
-                Series("\(model.name), validation", y: fromSecond(value(model.curves, false)), color: Color.categorical[i], style: .dashed),
+                Series(
+                    "\(model.name), validation", y: fromSecond(value(model.curves, false)), color: Color.categorical[i],
+                    style: .dashed),
             ]
         }
         return curvesPlot(
-            x: (1...epochs).map(Double.init), series, title: title, xLabel: "epoch", yLabel: "nats per image", yRange: yRange,
+            x: (1...epochs).map(Double.init), series, title: title, xLabel: "epoch", yLabel: "nats per image",
+            yRange: yRange,
             width: 560, height: 440)
     }
     return panel(
         [
             curve("E_q[log p(x|z)]") { c, isTrain in isTrain ? c.train.reconstruction : c.validation.reconstruction },
             // Headroom above the KL curves, where the legend goes without hiding them.
-            curve("KL(q(z|x) || p(z))", yRange: 0...(quick ? 20 : 50)) { c, isTrain in isTrain ? c.train.kl : c.validation.kl },
+            curve("KL(q(z|x) || p(z))", yRange: 0...(quick ? 20 : 50)) { c, isTrain in
+                isTrain ? c.train.kl : c.validation.kl
+            },
             curve("ELBO") { c, isTrain in c.elbo(train: isTrain) },
         ], title: "Chapter 4: the two terms of the ELBO during training (MNIST-5k)", columns: 2)
 }
@@ -45,12 +52,16 @@ func trainingCurvesFigure(_ models: [(name: String, curves: ELBOCurves)], epochs
 /// 2-standard-deviation ellipses (q = p(z), the unit circle around 0, is left out: it would dwarf
 /// the rest), and log10 of the mean gap KL(q || p(z|x)) of the first four encoders.
 func linearGaussianFigure(
-    encoders: [(name: String, density: ([Double]) -> GaussianDensity)], model: LinearGaussianModel, shownX: [Double], gaps: [Double]
+    encoders: [(name: String, density: ([Double]) -> GaussianDensity)], model: LinearGaussianModel, shownX: [Double],
+    gaps: [Double]
 ) -> Canvas {
     func ellipse(_ g: GaussianDensity, radius: Double = 2) -> (x: [Double], y: [Double]) {
         let l = g.factor.lower
         let t = (0...120).map { 2 * Double.pi * Double($0) / 120 }
-        return (t.map { g.mean[0] + radius * l[0] * cos($0) }, t.map { g.mean[1] + radius * (l[2] * cos($0) + l[3] * sin($0)) })
+        return (
+            t.map { g.mean[0] + radius * l[0] * cos($0) },
+            t.map { g.mean[1] + radius * (l[2] * cos($0) + l[3] * sin($0)) }
+        )
     }
     var ellipses: [Series] = []
     var extent: (x: [Double], y: [Double]) = ([], [])
@@ -65,13 +76,20 @@ func linearGaussianFigure(
     // by two white dots at its corners, with room above for the legend.
     let centre = [(extent.x.min()! + extent.x.max()!) / 2, (extent.y.min()! + extent.y.max()!) / 2]
     let half = Swift.max(extent.x.max()! - extent.x.min()!, extent.y.max()! - extent.y.min()!) * 0.75
-    ellipses.append(Series("", x: [centre[0] - half, .nan, centre[0] + half], y: [centre[1] - half, .nan, centre[1] + half], color: .white))
+    ellipses.append(
+        Series(
+            "", x: [centre[0] - half, .nan, centre[0] + half], y: [centre[1] - half, .nan, centre[1] + half],
+            color: .white))
     return panel(
         [
-            linePlot(ellipses, title: "q(z|x) and p(z|x) for one x (2 sd)", xLabel: "z_1", yLabel: "z_2", width: 600, height: 640),
+            linePlot(
+                ellipses, title: "q(z|x) and p(z|x) for one x (2 sd)", xLabel: "z_1", yLabel: "z_2", width: 600,
+                height: 640),
             barChart(
-                gaps.prefix(4).map { Foundation.log10($0) }, labels: ["q = p(z)", "mean-field", "best diagonal", "full, trained"],
-                title: "log10 mean KL(q || p(z|x)); the exact q's is 0", yLabel: "log10 (log p(x) - ELBO, nats)", width: 640, height: 640),
+                gaps.prefix(4).map { Foundation.log10($0) },
+                labels: ["q = p(z)", "mean-field", "best diagonal", "full, trained"],
+                title: "log10 mean KL(q || p(z|x)); the exact q's is 0", yLabel: "log10 (log p(x) - ELBO, nats)",
+                width: 640, height: 640),
         ], title: "Linear-Gaussian VAE: log p(x) = ELBO + KL(q || p(z|x)), each term exact")
 }
 
@@ -104,7 +122,8 @@ func posteriorFigure(
         var rgb = [Float](repeating: 0, count: 3 * pixels * pixels)
         for gridRow in 0..<pixels {
             for c in 0..<pixels {
-                let j = gridRow * pixels + c, at = (pixels - 1 - gridRow) * pixels + c
+                let j = gridRow * pixels + c
+                let at = (pixels - 1 - gridRow) * pixels + c
                 let (p, qv) = (posterior[j] / pTop, qDensity[j] / qTop)
                 rgb[at] = Float(Swift.min(1, p + 0.1 * qv))
                 rgb[pixels * pixels + at] = Float(Swift.min(1, 0.55 * p + 0.5 * qv))
@@ -112,10 +131,13 @@ func posteriorFigure(
             }
         }
         posteriorPanels.append(imageGrid(image.scalars, shape: [1, 28, 28], scale: 5, title: "test image \(row)"))
-        posteriorPanels.append(imageGrid(
-            rgb, shape: [1, 3, pixels, pixels], scale: 3,
-            tileCaptions: ["z_1 \(fmt(grid.lower[0], 2))..\(fmt(grid.upper[0], 2)), z_2 \(fmt(grid.lower[1], 2))..\(fmt(grid.upper[1], 2))"],
-            title: "KL(q || p(z|x)) = \(fmt(r.klToPosterior, 2))"))
+        posteriorPanels.append(
+            imageGrid(
+                rgb, shape: [1, 3, pixels, pixels], scale: 3,
+                tileCaptions: [
+                    "z_1 \(fmt(grid.lower[0], 2))..\(fmt(grid.upper[0], 2)), z_2 \(fmt(grid.lower[1], 2))..\(fmt(grid.upper[1], 2))"
+                ],
+                title: "KL(q || p(z|x)) = \(fmt(r.klToPosterior, 2))"))
     }
     let logK = ks.map { Foundation.log10(Double($0)) }
     let bounds = linePlot(
@@ -139,7 +161,9 @@ func gradientVarianceFigure(_ stats: [GradientStats], sampleCounts: [Int], refer
     let varianceSeries = GaussianGradientEstimator.allCases.enumerated().map { i, estimator in
         Series(
             estimator.name, x: logS,
-            y: sampleCounts.map { s in stats.first { $0.estimator == estimator && $0.samples == s }?.totalVariance ?? .nan },
+            y: sampleCounts.map { s in
+                stats.first { $0.estimator == estimator && $0.samples == s }?.totalVariance ?? .nan
+            },
             color: Color.categorical[i])
     }
     let variance = linePlot(
@@ -148,14 +172,18 @@ func gradientVarianceFigure(_ stats: [GradientStats], sampleCounts: [Int], refer
     let histograms = GaussianGradientEstimator.allCases.enumerated().map { i, estimator -> Canvas in
         let s = stats.first { $0.estimator == estimator && $0.samples == 10 }!
         let values = s.firstComponent
-        let mean = s.mean[0], sd = s.variance[0].squareRoot()
+        let mean = s.mean[0]
+        let sd = s.variance[0].squareRoot()
         // 24 bins over the mean +- 4 standard deviations (the reference included).
-        let low = Swift.min(mean - 4 * sd, reference[0] - sd), high = Swift.max(mean + 4 * sd, reference[0] + sd)
-        let bins = 24, width = (high - low) / Double(bins)
+        let low = Swift.min(mean - 4 * sd, reference[0] - sd)
+        let high = Swift.max(mean + 4 * sd, reference[0] + sd)
+        let bins = 24
+        let width = (high - low) / Double(bins)
         var counts = [Double](repeating: 0, count: bins)
         for v in values where v >= low && v < high { counts[Swift.min(bins - 1, Int((v - low) / width))] += 1 }
         let top = (counts.max() ?? 1) * 1.25
-        var stepX: [Double] = [], stepY: [Double] = []
+        var stepX: [Double] = []
+        var stepY: [Double] = []
         for (b, c) in counts.enumerated() {
             stepX += [low + Double(b) * width, low + Double(b + 1) * width]
             stepY += [c, c]
@@ -164,21 +192,27 @@ func gradientVarianceFigure(_ stats: [GradientStats], sampleCounts: [Int], refer
             [
                 Series("\(values.count) estimates", x: stepX, y: stepY, color: Color.categorical[i], style: .filled),
                 Series("mean \(fmt(mean, 1))", x: [mean, mean], y: [0, top], color: Color.categorical[i]),
-                Series("reference \(fmt(reference[0], 1))", x: [reference[0], reference[0]], y: [0, top], color: .black, style: .dashed),
+                Series(
+                    "reference \(fmt(reference[0], 1))", x: [reference[0], reference[0]], y: [0, top], color: .black,
+                    style: .dashed),
             ], title: "\(estimator.name), S = 10: sd \(fmtSignificant(sd))", xLabel: "estimate of d/dmu_1 (nats)",
             yLabel: "repeats per bin", width: 560, height: 440)
     }
     return panel(
-        [variance] + histograms, title: "Gradient of E_q[log p(x|z)]: the same mean, variances orders of magnitude apart", columns: 2)
+        [variance] + histograms,
+        title: "Gradient of E_q[log p(x|z)]: the same mean, variances orders of magnitude apart", columns: 2)
 }
 
 /// 3 significant digits, without an exponent below 1e6.
 func fmtSignificant(_ x: Double) -> String {
-    Swift.abs(x) >= 100 ? String(format: "%.0f", x) : Swift.abs(x) >= 1 ? String(format: "%.3g", x) : String(format: "%.2g", x)
+    Swift.abs(x) >= 100
+        ? String(format: "%.0f", x) : Swift.abs(x) >= 1 ? String(format: "%.3g", x) : String(format: "%.2g", x)
 }
 
 /// Test images (rows "input") above the decoder's means at z = mu(x) of each model, in two halves.
-func reconstructionsFigure(images: Tensor<Float>, reconstructions: [(name: String, means: Tensor<Float>)], dimension: Int) -> Canvas {
+func reconstructionsFigure(
+    images: Tensor<Float>, reconstructions: [(name: String, means: Tensor<Float>)], dimension: Int
+) -> Canvas {
     var pixels: [Float] = []
     var captions: [String] = []
     for half in 0..<2 {
@@ -232,7 +266,8 @@ func latentManifoldFigure(_ means: Tensor<Float>, side: Int) -> Canvas {
 func latentScatterFigure(x: [Double], y: [Double], labels: [Int]) -> Canvas {
     scatterPlot(
         x: x, y: y, classes: labels, classNames: (0..<10).map { "digit \($0)" },
-        title: "VAE z 2: encoder means mu(x) of the \(x.count) test images", xLabel: "z_1", yLabel: "z_2", width: 720, height: 640)
+        title: "VAE z 2: encoder means mu(x) of the \(x.count) test images", xLabel: "z_1", yLabel: "z_2", width: 720,
+        height: 640)
 }
 
 /// The digits VAEs: the validation -ELBO per epoch in nats per image of the 17 levels (dequantised
@@ -240,23 +275,34 @@ func latentScatterFigure(x: [Double], y: [Double], labels: [Int]) -> Canvas {
 /// gray levels, against the dequantisation noise's own, 1/sqrt(12).
 func digitsFigure(_ models: [DigitsVAEResult], runaway: DigitsVAEResult) -> Canvas {
     let curves = models.enumerated().map { i, r in
-        Series(r.name, x: r.curves.log.at, y: r.curves.elbo(train: false).map { -$0 + r.offset }, color: Color.categorical[i])
+        Series(
+            r.name, x: r.curves.log.at, y: r.curves.elbo(train: false).map { -$0 + r.offset },
+            color: Color.categorical[i])
     }
     let gaussians = models.enumerated().filter { !$0.element.standardDeviations.isEmpty } + [(models.count, runaway)]
     // Short legend names: the model's name without "VAE, Gaussian " and " (z 16)".
-    func short(_ name: String) -> String { name.replacingOccurrences(of: "VAE, Gaussian ", with: "").replacingOccurrences(of: " (z 16)", with: "") }
+    func short(_ name: String) -> String {
+        name.replacingOccurrences(of: "VAE, Gaussian ", with: "").replacingOccurrences(of: " (z 16)", with: "")
+    }
     var sds = gaussians.map { i, r in
-        Series(short(r.name), x: (1...r.standardDeviations.count).map(Double.init), y: r.standardDeviations.sorted(), color: Color.categorical[i])
+        Series(
+            short(r.name), x: (1...r.standardDeviations.count).map(Double.init), y: r.standardDeviations.sorted(),
+            color: Color.categorical[i])
     }
     // The noise's line as 64 points, so that the legend's placement counts it as data to keep clear.
-    sds.append(Series(
-        "noise of dequantisation", x: (1...64).map(Double.init), y: [Double](repeating: 1 / 12.0.squareRoot(), count: 64), color: .black,
-        style: .dashed))
+    sds.append(
+        Series(
+            "noise of dequantisation", x: (1...64).map(Double.init),
+            y: [Double](repeating: 1 / 12.0.squareRoot(), count: 64), color: .black,
+            style: .dashed))
     return panel(
         [
-            linePlot(curves, title: "validation -ELBO per epoch", xLabel: "epoch", yLabel: "nats per image (17 levels)", width: 620, height: 480),
             linePlot(
-                sds, title: "Gaussian decoders: sd per pixel at z = mu(x)", xLabel: "pixel, sorted by sd", yLabel: "sd (gray levels)",
+                curves, title: "validation -ELBO per epoch", xLabel: "epoch", yLabel: "nats per image (17 levels)",
+                width: 620, height: 480),
+            linePlot(
+                sds, title: "Gaussian decoders: sd per pixel at z = mu(x)", xLabel: "pixel, sorted by sd",
+                yLabel: "sd (gray levels)",
                 yScale: .log, width: 660, height: 480),
         ], title: "8x8 digits: categorical and Gaussian decoders")
 }

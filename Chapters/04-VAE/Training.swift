@@ -37,7 +37,8 @@ extension Chapter {
     /// gathered batch into what the model reads (drawing from `rng` before eps is drawn): the
     /// dequantisation of the digits.
     func fitVAE(
-        _ vae: VAE<Float>, _ name: String, train: Tensor<Float>, validation: Tensor<Float>, epochs: Int, beta: Double = 1,
+        _ vae: VAE<Float>, _ name: String, train: Tensor<Float>, validation: Tensor<Float>, epochs: Int,
+        beta: Double = 1,
         prepare: ((Tensor<Float>, inout Random) -> Tensor<Float>)? = nil, using rng: inout Random
     ) throws -> ELBOCurves {
         let validationNoise = vae.noise(count: validation.shape[0], using: &rng)
@@ -46,7 +47,8 @@ extension Chapter {
         var sums = (reconstruction: 0.0, kl: 0.0)
         let n = train.shape[0]
         let log = try fit(
-            name, parameters: vae.parameters, plan: TrainingPlan(epochs: epochs, batchSize: 100, learningRate: 1e-3), examples: n,
+            name, parameters: vae.parameters, plan: TrainingPlan(epochs: epochs, batchSize: 100, learningRate: 1e-3),
+            examples: n,
             using: &rng,
             batches: { ShuffledBatches(count: n, batchSize: 100, using: &$0) }, size: \.count,
             loss: { rows, rng in

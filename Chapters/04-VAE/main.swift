@@ -43,9 +43,15 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     // MNIST-5k, 28 x 28, binarised at 0.5, the split of chapters 1 and 3 (4000 / 500 / 500); each
     // image a row of D = 784 values in {0, 1}.
     let mnist = try RealDataset.mnist5k.loadSplits()
-    let (trainSet, validationSet, testSet) = (mnist.train.binarized(), mnist.validation.binarized(), mnist.test.binarized())
-    let (train, validation, test, dimension) = (trainSet.flattened(), validationSet.flattened(), testSet.flattened(), 784)
-    print("MNIST-5k binarised: \(trainSet.count) train / \(validationSet.count) validation / \(testSet.count) test images of 28x28")
+    let (trainSet, validationSet, testSet) = (
+        mnist.train.binarized(), mnist.validation.binarized(), mnist.test.binarized()
+    )
+    let (train, validation, test, dimension) = (
+        trainSet.flattened(), validationSet.flattened(), testSet.flattened(), 784
+    )
+    print(
+        "MNIST-5k binarised: \(trainSet.count) train / \(validationSet.count) validation / \(testSet.count) test images of 28x28"
+    )
 
     // MARK: - 1. Two VAEs and their training
 
@@ -62,7 +68,8 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     // KL(N(mu, sigma^2) || N(0, 1)) = 0.5 sum_k (mu_k^2 + sigma_k^2 - 1 - log sigma_k^2) in closed
     // form (times --beta). Adam 1e-3, batches of 100; the best validation ELBO picks the weights.
     let fits = try [(small, vae2), (large, vaeK)].map { name, vae in
-        try chapter.fitVAE(vae, name, train: train, validation: validation, epochs: sizes.epochs, beta: options.beta, using: &rng)
+        try chapter.fitVAE(
+            vae, name, train: train, validation: validation, epochs: sizes.epochs, beta: options.beta, using: &rng)
     }
     let (training2, trainingK) = (fits[0], fits[1])
 
@@ -70,7 +77,8 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     // about x carried in z) and buys a far better reconstruction term; two numbers carry a few
     // nats, so the 2-D model's KL stays near 6. Train and validation part after a few epochs.
     try chapter.save(
-        trainingCurvesFigure([("z 2", training2), ("z \(options.latent)", trainingK)], epochs: sizes.epochs, quick: quick),
+        trainingCurvesFigure(
+            [("z 2", training2), ("z \(options.latent)", trainingK)], epochs: sizes.epochs, quick: quick),
         "ch4-training-curves.png", "reconstruction term, KL term and ELBO per epoch, train and validation, both VAEs")
 
     // MARK: - 2. Test ELBO and importance-weighted log-likelihood
@@ -79,26 +87,37 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     // tightens it (Burda et al., 2016): IWAE_k(x) = log (1/k) sum_s p(x|z_s) p(z_s) / q(z_s|x),
     // z_s ~ q(z|x); E[IWAE_1] = ELBO, and E[IWAE_k] rises to log p(x) as k grows. All from the same
     // 1000 draws per test image; chapters 1-3's exact NLLs of the same images are read back.
-    let (eval2, evalSeconds2) = timed { vae2.evaluate(test, samples: sizes.evaluationSamples, ks: sizes.ks, using: &rng) }
-    let (evalK, evalSecondsK) = timed { vaeK.evaluate(test, samples: sizes.evaluationSamples, ks: sizes.ks, using: &rng) }
+    let (eval2, evalSeconds2) = timed {
+        vae2.evaluate(test, samples: sizes.evaluationSamples, ks: sizes.ks, using: &rng)
+    }
+    let (evalK, evalSecondsK) = timed {
+        vaeK.evaluate(test, samples: sizes.evaluationSamples, ks: sizes.ks, using: &rng)
+    }
     let kMax = sizes.ks.last!
     let average = VAEEvaluation.average
-    chapter.results.add("mnist: uniform (784 ln 2)", ["test exact NLL": fmt(Likelihood.uniformNats(dimensions: dimension, levels: 2))])
+    chapter.results.add(
+        "mnist: uniform (784 ln 2)", ["test exact NLL": fmt(Likelihood.uniformNats(dimensions: dimension, levels: 2))])
     addEarlierNLLRows(to: chapter)
-    for (name, vae, e, curves, seconds) in [(small, vae2, eval2, training2, evalSeconds2), (large, vaeK, evalK, trainingK, evalSecondsK)] {
+    for (name, vae, e, curves, seconds) in [
+        (small, vae2, eval2, training2, evalSeconds2), (large, vaeK, evalK, trainingK, evalSecondsK),
+    ] {
         let reference = name == "VAE (z 32)" ? (elbo: 104.06, iwae: 94.21) : nil
         chapter.report(
             "mnist/test -ELBO/\(name)", -average(e.elbo), unit: "nats", reference: reference?.elbo,
-            note: "\(vae.parameterCount) parameters; epoch \(curves.log.kept) kept" + (reference == nil ? "" : "; the reference is PyTorch's, z 20"))
+            note: "\(vae.parameterCount) parameters; epoch \(curves.log.kept) kept"
+                + (reference == nil ? "" : "; the reference is PyTorch's, z 20"))
         for k in sizes.ks where k > 1 {
             chapter.report(
-                "mnist/test IWAE-\(k)/\(name)", -average(e.importanceWeighted[k]!), unit: "nats (an upper bound on -log p(x))",
-                reference: k == 1000 ? reference?.iwae : nil, note: k == kMax ? "\(sizes.evaluationSamples) draws per image, \(fmt(seconds, 1)) s" : "")
+                "mnist/test IWAE-\(k)/\(name)", -average(e.importanceWeighted[k]!),
+                unit: "nats (an upper bound on -log p(x))",
+                reference: k == 1000 ? reference?.iwae : nil,
+                note: k == kMax ? "\(sizes.evaluationSamples) draws per image, \(fmt(seconds, 1)) s" : "")
         }
         chapter.report("mnist/test reconstruction -E_q[log p(x|z)]/\(name)", -average(e.reconstruction), unit: "nats")
         chapter.report("mnist/test KL(q||p(z))/\(name)", average(e.kl), unit: "nats")
         chapter.report("mnist/validation -ELBO/\(name)", -curves.bestValidationELBO, unit: "nats")
-        chapter.report("mnist/train seconds/\(name)", curves.seconds, digits: 1, unit: "s", note: "\(sizes.epochs) epochs")
+        chapter.report(
+            "mnist/train seconds/\(name)", curves.seconds, digits: 1, unit: "s", note: "\(sizes.epochs) epochs")
     }
     // How to read these rows: -ELBO and -IWAE bound -log p(x) from above; IWAE-1000 is about 11
     // nats tighter for the 32-D model, which lands below the reference on both, near chapter 1's
@@ -117,15 +136,19 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     // exact posterior.
     let exact = LinearGaussianEncoder<Double>.exactPosterior(of: pca)
     let bestMeanField = bestMeanFieldEncoder(exact, model: pca)
-    let (meanField, _) = try chapter.trainLinearGaussianEncoder(.diagonal, model: pca, data: pcaTrain, steps: sizes.linearGaussianSteps, using: &pcaRng)
-    let (fullCovariance, _) = try chapter.trainLinearGaussianEncoder(.full, model: pca, data: pcaTrain, steps: sizes.linearGaussianSteps, using: &pcaRng)
+    let (meanField, _) = try chapter.trainLinearGaussianEncoder(
+        .diagonal, model: pca, data: pcaTrain, steps: sizes.linearGaussianSteps, using: &pcaRng)
+    let (fullCovariance, _) = try chapter.trainLinearGaussianEncoder(
+        .full, model: pca, data: pcaTrain, steps: sizes.linearGaussianSteps, using: &pcaRng)
     let encoders: [(name: String, density: ([Double]) -> GaussianDensity)] = [
-        ("q = p(z)", { _ in .standard(dimension: 2) }), ("mean-field, trained", meanField.density), ("best mean-field", bestMeanField.density),
+        ("q = p(z)", { _ in .standard(dimension: 2) }), ("mean-field, trained", meanField.density),
+        ("best mean-field", bestMeanField.density),
         ("full, trained", fullCovariance.density), ("exact posterior", exact.density),
     ]
     let posteriorCovariance = pca.exactPosterior(pca.mean).covariance
     chapter.report(
-        "linear-gaussian/posterior correlation/exact posterior", posteriorCovariance[1] / (posteriorCovariance[0] * posteriorCovariance[3]).squareRoot(),
+        "linear-gaussian/posterior correlation/exact posterior",
+        posteriorCovariance[1] / (posteriorCovariance[0] * posteriorCovariance[3]).squareRoot(),
         digits: 3, note: "the same for every x")
     var pcaGaps: [Double] = []
     for (name, density) in encoders {
@@ -135,7 +158,9 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
             "linear-gaussian/KL(q||p(z|x))/\(name)", means.kl, digits: 6, unit: "nats",
             note: "mean log p(x) \(fmt(means.logP, 6)) = ELBO \(fmt(means.elbo, 6)) + KL")
         chapter.report("linear-gaussian/log p(x) - ELBO - KL, max abs error/\(name)", worst, unit: "nats")
-        guard worst < 1e-6 else { throw WorkbookError("log p(x) = ELBO + KL failed for \(name) by \(worst) > 1e-6: the formulas disagree") }
+        guard worst < 1e-6 else {
+            throw WorkbookError("log p(x) = ELBO + KL failed for \(name) by \(worst) > 1e-6: the formulas disagree")
+        }
     }
     // How to read these rows: the identity holds to about 1e-13 for every q; q only changes how
     // log p(x) splits between the ELBO and the gap. A diagonal q cannot follow the posterior's
@@ -143,7 +168,8 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     // family); the full-covariance encoder closes it to about 1e-3 nats.
     try chapter.save(
         linearGaussianFigure(encoders: encoders, model: pca, shownX: pcaTestRows[0], gaps: pcaGaps),
-        "ch4-linear-gaussian.png", "the posterior and the trained encoders' q for one x; the gap each of the five leaves")
+        "ch4-linear-gaussian.png",
+        "the posterior and the trained encoders' q for one x; the gap each of the five leaves")
 
     // MARK: - 4. The gap on the real model: quadrature over the 2-D latent space
 
@@ -152,23 +178,37 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     // grid point, and KL(q || p(z|x)) = E_q[log q] - E_q[log p(x, z)] + log p(x). The ReLU decoder
     // bends where a unit switches on: 49 grid points per axis, or 97 where the rule at twice the
     // spacing differs by more than 2e-3 nats. Test images: the first few of each digit.
-    let quadratureRows = (0..<10).flatMap { digit in testSet.labels.indices.filter { testSet.labels[$0] == digit }.prefix(sizes.quadratureImagesPerDigit) }
+    let quadratureRows = (0..<10).flatMap { digit in
+        testSet.labels.indices.filter { testSet.labels[$0] == digit }.prefix(sizes.quadratureImagesPerDigit)
+    }
     let (quadratures, quadratureSeconds) = timed {
-        quadratureRows.map { row in vae2.quadrature(of: test.slice(row..<(row + 1), alongAxis: 0), count: 49, maxCount: 97, tolerance: 2e-3) }
+        quadratureRows.map { row in
+            vae2.quadrature(of: test.slice(row..<(row + 1), alongAxis: 0), count: 49, maxCount: 97, tolerance: 2e-3)
+        }
     }
     let summary = QuadratureSummary(rows: quadratureRows, results: quadratures, evaluation: eval2, ks: sizes.ks)
-    print("quadrature of \(quadratureRows.count) test images (VAE z 2) in \(fmt(quadratureSeconds, 1)) s; grids of \(Set(quadratures.map(\.posteriorGrid.count)).sorted()) points per axis; border at most \(fmt(summary.worstBorder, 1)) nats below the peak")
-    chapter.report("mnist/quadrature log p(x), mean over quadrature images/\(small)", summary.logP, digits: 4, unit: "nats")
+    print(
+        "quadrature of \(quadratureRows.count) test images (VAE z 2) in \(fmt(quadratureSeconds, 1)) s; grids of \(Set(quadratures.map(\.posteriorGrid.count)).sorted()) points per axis; border at most \(fmt(summary.worstBorder, 1)) nats below the peak"
+    )
+    chapter.report(
+        "mnist/quadrature log p(x), mean over quadrature images/\(small)", summary.logP, digits: 4, unit: "nats")
     chapter.report("mnist/quadrature rule error bound/\(small)", summary.ruleError, digits: 4, unit: "nats")
-    for (k, v) in zip(sizes.ks, summary.iwaeMeans) { chapter.report("mnist/IWAE-\(k), mean over quadrature images/\(small)", v, digits: 4, unit: "nats") }
+    for (k, v) in zip(sizes.ks, summary.iwaeMeans) {
+        chapter.report("mnist/IWAE-\(k), mean over quadrature images/\(small)", v, digits: 4, unit: "nats")
+    }
     chapter.report(
         "mnist/quadrature KL(q||p(z|x)), mean/\(small)", summary.klPosterior, digits: 4, unit: "nats",
-        note: "log p(x) - ELBO = \(fmt(summary.logP - summary.elboQuadrature, 4)); ELBO by Monte Carlo \(fmt(summary.elboMonteCarlo, 4)), by quadrature \(fmt(summary.elboQuadrature, 4)) (KL(q||p(z)) by grid within \(String(format: "%.1e", summary.klGridVersusClosedForm)) of the closed form)")
+        note:
+            "log p(x) - ELBO = \(fmt(summary.logP - summary.elboQuadrature, 4)); ELBO by Monte Carlo \(fmt(summary.elboMonteCarlo, 4)), by quadrature \(fmt(summary.elboQuadrature, 4)) (KL(q||p(z)) by grid within \(String(format: "%.1e", summary.klGridVersusClosedForm)) of the closed form)"
+    )
     chapter.report("mnist/quadrature log p(x) - ELBO - KL, max abs error/\(small)", summary.identityError, unit: "nats")
-    print("  IWAE-\(kMax) above log p(x) in \(summary.excess.filter { $0 > 0 }.count) of \(quadratureRows.count) images, by at most \(fmt(summary.excess.max()!, 3)) nats (single estimates; their mean is \(fmt(-summary.excess.reduce(0, +) / Double(summary.excess.count), 3)) below)")
+    print(
+        "  IWAE-\(kMax) above log p(x) in \(summary.excess.filter { $0 > 0 }.count) of \(quadratureRows.count) images, by at most \(fmt(summary.excess.max()!, 3)) nats (single estimates; their mean is \(fmt(-summary.excess.reduce(0, +) / Double(summary.excess.count), 3)) below)"
+    )
     guard summary.identityError < 1e-4, summary.worstBorder < -20 else {
         throw WorkbookError(
-            "quadrature check failed: |log p(x) - ELBO - KL| = \(summary.identityError) (should be < 1e-4), the grid's border \(summary.worstBorder) nats below the peak (should be < -20): the grid does not hold p(z|x); this is a bug, please report it with the seed")
+            "quadrature check failed: |log p(x) - ELBO - KL| = \(summary.identityError) (should be < 1e-4), the grid's border \(summary.worstBorder) nats below the peak (should be < -20): the grid does not hold p(z|x); this is a bug, please report it with the seed"
+        )
     }
     // How to read this: per image the ELBO falls short of log p(x) by KL(q || p(z|x)) to about
     // 1e-6, and IWAE-k climbs towards log p(x) as k grows. In the figure, for the largest gaps q
@@ -179,8 +219,10 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     let shown = Array(byGap.prefix(3)) + [byGap.last!]
     try chapter.save(
         posteriorFigure(
-            vae: vae2, test: test, rows: shown.map { quadratureRows[$0] }, quadratures: shown.map { quadratures[$0] }, evaluation: eval2,
-            ks: sizes.ks, iwaeMeans: summary.iwaeMeans, logP: summary.logP, elbo: summary.elboQuadrature, imageCount: quadratureRows.count),
+            vae: vae2, test: test, rows: shown.map { quadratureRows[$0] }, quadratures: shown.map { quadratures[$0] },
+            evaluation: eval2,
+            ks: sizes.ks, iwaeMeans: summary.iwaeMeans, logP: summary.logP, elbo: summary.elboQuadrature,
+            imageCount: quadratureRows.count),
         "ch4-posterior.png", "p(z|x) and q(z|x) of four test images; the mean bounds against k")
 
     // MARK: - 5. Why reparameterize: the variance of two gradient estimators
@@ -195,19 +237,28 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     let qMean = Array(eval2.means[(2 * gradientRow)..<(2 * gradientRow + 2)])
     let qStd = eval2.logVariances[(2 * gradientRow)..<(2 * gradientRow + 2)].map { Foundation.exp(0.5 * $0) }
     let f: (Tensor<Float>) -> Tensor<Float> = { z in
-        VAE.bernoulliLogLikelihood(logits: vae2.decode(z), images: gradientImage.broadcasted(to: [z.shape[0], dimension]))
+        VAE.bernoulliLogLikelihood(
+            logits: vae2.decode(z), images: gradientImage.broadcasted(to: [z.shape[0], dimension]))
     }
     var gradientRng = rng.split()
-    let reference = GaussianGradientEstimator.reparameterization.estimate(of: f, mean: qMean, std: qStd, noise: .normal([20_000, 2], using: &gradientRng))
+    let reference = GaussianGradientEstimator.reparameterization.estimate(
+        of: f, mean: qMean, std: qStd, noise: .normal([20_000, 2], using: &gradientRng))
     let referenceVector = reference.mean + reference.std
     let gradientStats = measureGradientEstimators(
-        of: f, mean: qMean, std: qStd, sampleCounts: sizes.gradientSampleCounts, repeats: sizes.gradientRepeats, using: &gradientRng)
-    print("gradient of E_q[log p(x|z)] for test image \(gradientRow), \(sizes.gradientRepeats) estimates each; reference d/dmu, d/dsigma: \(referenceVector.map { fmt($0, 2) })")
+        of: f, mean: qMean, std: qStd, sampleCounts: sizes.gradientSampleCounts, repeats: sizes.gradientRepeats,
+        using: &gradientRng)
+    print(
+        "gradient of E_q[log p(x|z)] for test image \(gradientRow), \(sizes.gradientRepeats) estimates each; reference d/dmu, d/dsigma: \(referenceVector.map { fmt($0, 2) })"
+    )
     for stats in gradientStats {
-        let reparameterized = gradientStats.first { $0.estimator == .reparameterization && $0.samples == stats.samples }!
+        let reparameterized = gradientStats.first {
+            $0.estimator == .reparameterization && $0.samples == stats.samples
+        }!
         chapter.report(
-            "mnist/gradient variance, sum over mu and sigma/\(stats.estimator.name), S \(stats.samples)", stats.totalVariance,
-            note: String(format: "%.1e x reparameterization; mean ", stats.totalVariance / reparameterized.totalVariance)
+            "mnist/gradient variance, sum over mu and sigma/\(stats.estimator.name), S \(stats.samples)",
+            stats.totalVariance,
+            note: String(
+                format: "%.1e x reparameterization; mean ", stats.totalVariance / reparameterized.totalVariance)
                 + zip(stats.mean, stats.standardError).map { "\(fmt($0, 1)) +- \(fmt($1, 1))" }.joined(separator: ", "))
     }
     chapter.report(
@@ -219,7 +270,8 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     // reparameterized estimate, using the slope f'(z), stays several times better at every S.
     try chapter.save(
         gradientVarianceFigure(gradientStats, sampleCounts: sizes.gradientSampleCounts, reference: referenceVector),
-        "ch4-gradient-variance.png", "variance of the three gradient estimators against S; the S = 10 estimates of d/dmu_1")
+        "ch4-gradient-variance.png",
+        "variance of the three gradient estimators against S; the S = 10 estimates of d/dmu_1")
 
     // MARK: - 6. The cost of sampling
 
@@ -228,9 +280,12 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     var samplingRng = rng.split()
     for (name, vae) in [(small, vae2), (large, vaeK)] {
         chapter.report(
-            "mnist/sampling ms per image/\(name)", medianMilliseconds(quick ? 3 : 11) { _ = vae.sample(count: 100, using: &samplingRng) } / 100,
+            "mnist/sampling ms per image/\(name)",
+            medianMilliseconds(quick ? 3 : 11) { _ = vae.sample(count: 100, using: &samplingRng) } / 100,
             digits: 4, unit: "ms", note: "in a batch of 100; 1 decoder pass")
-        chapter.report("mnist/sampling ms for one image/\(name)", medianMilliseconds(quick ? 5 : 51) { _ = vae.sample(count: 1, using: &samplingRng) }, digits: 3, unit: "ms")
+        chapter.report(
+            "mnist/sampling ms for one image/\(name)",
+            medianMilliseconds(quick ? 5 : 51) { _ = vae.sample(count: 1, using: &samplingRng) }, digits: 3, unit: "ms")
     }
     addEarlierSamplingRows(to: chapter, dimension: dimension)
     // How to read these rows: the autoregressive model waits for pixel i before pixel i + 1; the
@@ -240,11 +295,18 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
 
     // Reconstructions: two test images of each digit above the decoder's Bernoulli means at
     // z = mu(x), the encoder's mean, for both models.
-    let shownRows = (0..<10).flatMap { digit in testSet.labels.indices.filter { testSet.labels[$0] == digit }.dropFirst(10).prefix(2) }
+    let shownRows = (0..<10).flatMap { digit in
+        testSet.labels.indices.filter { testSet.labels[$0] == digit }.dropFirst(10).prefix(2)
+    }
     let shownImages = test.gatheringRows(shownRows)
-    func reconstruct(_ vae: VAE<Float>) -> Tensor<Float> { withoutGradient { vae.decode(vae.encode(shownImages).mean).sigmoid() } }
+    func reconstruct(_ vae: VAE<Float>) -> Tensor<Float> {
+        withoutGradient { vae.decode(vae.encode(shownImages).mean).sigmoid() }
+    }
     try chapter.save(
-        reconstructionsFigure(images: shownImages, reconstructions: [("z 2", reconstruct(vae2)), ("z \(options.latent)", reconstruct(vaeK))], dimension: dimension),
+        reconstructionsFigure(
+            images: shownImages,
+            reconstructions: [("z 2", reconstruct(vae2)), ("z \(options.latent)", reconstruct(vaeK))],
+            dimension: dimension),
         "ch4-reconstructions.png", "20 test images above their reconstructions by both VAEs")
 
     // Samples from the prior, shown as the decoder's means. Many of the 32-D model's are not
@@ -257,7 +319,9 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     let samplesK = vaeK.sampleMeans(count: 64, using: &samplingRng)
     let someTraining = train.gatheringRows((0..<64).map { _ in samplingRng.index(below: train.shape[0]) })
     let aggregateK = vaeK.posteriorSampleMeans(someTraining, using: &samplingRng)
-    for (name, vae) in [(small, vae2), (large, vaeK)] { chapter.report("mnist/active latent units/\(name)", Double(vae.activeUnits(train)), digits: 0) }
+    for (name, vae) in [(small, vae2), (large, vaeK)] {
+        chapter.report("mnist/active latent units/\(name)", Double(vae.activeUnits(train)), digits: 0)
+    }
     try chapter.save(
         samplesFigure(small: samples2, large: samplesK, aggregate: aggregateK, largeName: "z \(options.latent)"),
         "ch4-samples.png", "36 samples from the prior of each VAE; 36 decodes of z ~ q(z|x) of training images")
@@ -267,23 +331,31 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     // overlap, and where no code falls (the lower left) the decoder was never trained.
     let side = 16
     try chapter.save(
-        latentManifoldFigure(withoutGradient { vae2.decode(squareGrid(side: side, halfWidth: 3)).sigmoid() }, side: side),
+        latentManifoldFigure(
+            withoutGradient { vae2.decode(squareGrid(side: side, halfWidth: 3)).sigmoid() }, side: side),
         "ch4-latent-manifold.png", "the decoder's means on a \(side)x\(side) grid of the 2-D latent space")
-    let meansX = (0..<testSet.count).map { eval2.means[2 * $0] }, meansY = (0..<testSet.count).map { eval2.means[2 * $0 + 1] }
-    try chapter.save(latentScatterFigure(x: meansX, y: meansY, labels: testSet.labels), "ch4-latent-scatter.png", "the 2-D latent means of the test set, coloured by digit")
+    let meansX = (0..<testSet.count).map { eval2.means[2 * $0] }
+    let meansY = (0..<testSet.count).map { eval2.means[2 * $0 + 1] }
+    try chapter.save(
+        latentScatterFigure(x: meansX, y: meansY, labels: testSet.labels), "ch4-latent-scatter.png",
+        "the 2-D latent means of the test set, coloured by digit")
     chapter.report(
         "mnist/test latent means outside [-3, 3]^2, fraction/\(small)",
-        Double(zip(meansX, meansY).filter { Swift.abs($0) > 3 || Swift.abs($1) > 3 }.count) / Double(testSet.count), digits: 3)
+        Double(zip(meansX, meansY).filter { Swift.abs($0) > 3 || Swift.abs($1) > 3 }.count) / Double(testSet.count),
+        digits: 3)
 
     // The 2-D model's samples hold too many zeros, and some blotchy rings: the prior spreads its
     // mass evenly around 0, the codes do not. 10,000 draws z ~ N(0, I), each labelled by the nearest
     // test code: the zeros' region (below z_2 = -0.5) takes more than the data's share, and draws
     // far from every code land where the decoder extrapolates to saturated blots.
     var priorRng = rng.split()
-    let shares = priorShares(codesX: meansX, codesY: meansY, labels: testSet.labels, draws: 10_000, radius: 0.5, using: &priorRng)
+    let shares = priorShares(
+        codesX: meansX, codesY: meansY, labels: testSet.labels, draws: 10_000, radius: 0.5, using: &priorRng)
     chapter.report(
         "mnist/prior draws nearest a code of digit 0, fraction/\(small)", shares.perLabel[0], digits: 3,
-        note: "\(fmt(Double(testSet.labels.filter { $0 == 0 }.count) / Double(testSet.count), 3)) of the test images are zeros")
+        note:
+            "\(fmt(Double(testSet.labels.filter { $0 == 0 }.count) / Double(testSet.count), 3)) of the test images are zeros"
+    )
     chapter.report("mnist/prior draws farther than 0.5 from every test code, fraction/\(small)", shares.far, digits: 3)
 
     // MARK: - 7. A straight line in z
@@ -294,12 +366,19 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     // the decoder draws as single strokes, because the decoder maps every z to one image of its kind.
     let steps = 10
     let lines = [(2, 3), (4, 9), (0, 6)].map { a, b -> [Tensor<Float>] in
-        let (xa, xb) = (test.gatheringRows([testSet.labels.firstIndex(of: a)!]), test.gatheringRows([testSet.labels.firstIndex(of: b)!]))
-        return [vaeK.interpolation(from: xa, to: xb, steps: steps), vae2.interpolation(from: xa, to: xb, steps: steps), pixelBlend(xa, xb, steps: steps)]
+        let (xa, xb) = (
+            test.gatheringRows([testSet.labels.firstIndex(of: a)!]),
+            test.gatheringRows([testSet.labels.firstIndex(of: b)!])
+        )
+        return [
+            vaeK.interpolation(from: xa, to: xb, steps: steps), vae2.interpolation(from: xa, to: xb, steps: steps),
+            pixelBlend(xa, xb, steps: steps),
+        ]
     }
     try chapter.save(
         interpolationFigure(lines, captions: ["z \(options.latent)", "z 2", "pixels"], steps: steps),
-        "ch4-interpolation.png", "straight lines in z between three pairs of test digits, decoded, above the pixel blends")
+        "ch4-interpolation.png",
+        "straight lines in z between three pairs of test digits, decoded, above the pixel blends")
 
     // MARK: - 8. The digits: a categorical decoder on the scoreboard, and the lecture's Gaussian decoder
 
@@ -313,37 +392,59 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     let digits = try RealDataset.digits8x8.loadSplits()
     let levels = [digits.train, digits.validation, digits.test].map(DigitsForVAE.levels)
     var digitsRng = pcaRng.split()  // independent of the MNIST models and of --latent, --epochs, --beta
-    let dequantise: (Tensor<Float>, inout Random) -> Tensor<Float> = { DigitsForVAE.dequantised($0, levelCount: 17, using: &$1) }
+    let dequantise: (Tensor<Float>, inout Random) -> Tensor<Float> = {
+        DigitsForVAE.dequantised($0, levelCount: 17, using: &$1)
+    }
     let (validationX, testX) = (dequantise(levels[1], &digitsRng), dequantise(levels[2], &digitsRng))
     let bins = 64 * Foundation.log(17.0)
     let categorical = try chapter.digitsVAE(
-        "VAE, categorical (z 16)", likelihood: .categorical(levels: 17), train: levels[0], validation: levels[1], test: levels[2],
-        epochs: sizes.digitsEpochs, samples: sizes.evaluationSamples, ks: sizes.ks, offset: 0, levelWidth: 1, using: &digitsRng)
-    let gaussians = try [("VAE, Gaussian learned variance (z 16)", 0.0), ("VAE, Gaussian variance floor (z 16)", options.varianceFloor)].map {
+        "VAE, categorical (z 16)", likelihood: .categorical(levels: 17), train: levels[0], validation: levels[1],
+        test: levels[2],
+        epochs: sizes.digitsEpochs, samples: sizes.evaluationSamples, ks: sizes.ks, offset: 0, levelWidth: 1,
+        using: &digitsRng)
+    let gaussians = try [
+        ("VAE, Gaussian learned variance (z 16)", 0.0), ("VAE, Gaussian variance floor (z 16)", options.varianceFloor),
+    ].map {
         try chapter.digitsVAE(
-            $0, likelihood: .gaussian(variance: .learned(floor: $1)), train: levels[0], validation: validationX, test: testX,
-            epochs: sizes.gaussianEpochs, samples: sizes.gaussianSamples, ks: sizes.gaussianKs, offset: bins, levelWidth: 1.0 / 17,
+            $0, likelihood: .gaussian(variance: .learned(floor: $1)), train: levels[0], validation: validationX,
+            test: testX,
+            epochs: sizes.gaussianEpochs, samples: sizes.gaussianSamples, ks: sizes.gaussianKs, offset: bins,
+            levelWidth: 1.0 / 17,
             prepare: dequantise, using: &digitsRng)
     }
     for r in [categorical] + gaussians {
         chapter.report(
-            "digits/test -ELBO/\(r.name)", r.negativeELBO, unit: "nats", reference: r.name == categorical.name ? 96.87 : nil,
-            note: "train \(fmt(r.lastTrainingNegativeELBO)) in the last epoch; epoch \(r.curves.log.kept) kept; \(fmt(r.seconds, 1)) s")
+            "digits/test -ELBO/\(r.name)", r.negativeELBO, unit: "nats",
+            reference: r.name == categorical.name ? 96.87 : nil,
+            note:
+                "train \(fmt(r.lastTrainingNegativeELBO)) in the last epoch; epoch \(r.curves.log.kept) kept; \(fmt(r.seconds, 1)) s"
+        )
         let ks = r.name == categorical.name ? sizes.ks : sizes.gaussianKs
         for k in ks where k > 1 {
-            chapter.report("digits/test IWAE-\(k)/\(r.name)", r.negativeIWAE(k), unit: "nats", reference: r.name == categorical.name && k == 1000 ? 94.42 : nil)
+            chapter.report(
+                "digits/test IWAE-\(k)/\(r.name)", r.negativeIWAE(k), unit: "nats",
+                reference: r.name == categorical.name && k == 1000 ? 94.42 : nil)
         }
-        if let sd = r.standardDeviations.min() { chapter.report("digits/smallest decoder sd, gray levels/\(r.name)", sd, digits: 3) }
+        if let sd = r.standardDeviations.min() {
+            chapter.report("digits/smallest decoder sd, gray levels/\(r.name)", sd, digits: 3)
+        }
     }
     // Without dequantisation: the learned-variance decoder on x = k / 16 exactly. Dequantised, a
     // pixel's sd gains nothing below the noise's own, 1/sqrt(12) = 0.29 gray levels; on the levels
     // nothing bounds it, and the -log density is no likelihood (it is below 0 already here).
     let raw = [digits.train, digits.validation, digits.test].map { $0.flattened() as Tensor<Float> }
     let runaway = try chapter.digitsVAE(
-        "VAE, Gaussian learned variance, undequantised (z 16)", likelihood: .gaussian(variance: .learned(floor: 0)), train: raw[0], validation: raw[1], test: raw[2], epochs: sizes.gaussianEpochs, samples: 1, ks: [1], offset: 0, levelWidth: 1.0 / 16, using: &digitsRng)
-    chapter.report("digits/train -log density in the last epoch, undequantised/\(runaway.name)", runaway.lastTrainingNegativeELBO, unit: "nats")
-    chapter.report("digits/smallest decoder sd, gray levels/\(runaway.name)", runaway.standardDeviations.min()!, digits: 3)
-    try chapter.save(digitsFigure([categorical] + gaussians, runaway: runaway), "ch4-digits.png", "validation -ELBO per epoch; decoder sd per pixel")
+        "VAE, Gaussian learned variance, undequantised (z 16)", likelihood: .gaussian(variance: .learned(floor: 0)),
+        train: raw[0], validation: raw[1], test: raw[2], epochs: sizes.gaussianEpochs, samples: 1, ks: [1], offset: 0,
+        levelWidth: 1.0 / 16, using: &digitsRng)
+    chapter.report(
+        "digits/train -log density in the last epoch, undequantised/\(runaway.name)", runaway.lastTrainingNegativeELBO,
+        unit: "nats")
+    chapter.report(
+        "digits/smallest decoder sd, gray levels/\(runaway.name)", runaway.standardDeviations.min()!, digits: 3)
+    try chapter.save(
+        digitsFigure([categorical] + gaussians, runaway: runaway), "ch4-digits.png",
+        "validation -ELBO per epoch; decoder sd per pixel")
     // How to read these rows: the categorical VAE lands near its reference, between chapter 1's
     // MADE and independent pixels. The Gaussian decoders trail on the same scale: a Gaussian is a
     // poor model of pixels that sit at 0 or at 16 in most images.

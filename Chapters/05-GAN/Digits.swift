@@ -26,7 +26,8 @@ struct DigitsGAN {
 
     init(noiseSize: Int, meanImage: [Float], using rng: inout Random) {
         self.noiseSize = noiseSize
-        generator = MLP<Float>(sizes: [noiseSize, 256, 784], activation: .leakyRelu(slope: 0.2), output: .sigmoid, using: &rng)
+        generator = MLP<Float>(
+            sizes: [noiseSize, 256, 784], activation: .leakyRelu(slope: 0.2), output: .sigmoid, using: &rng)
         // The output bias starts at the logit of the mean training image (clamped to [0.01, 0.99]),
         // so the first samples already have the dark background of every digit instead of gray
         // noise: G spends its steps on strokes, and the border pixels start near 0 rather than stuck
@@ -37,12 +38,14 @@ struct DigitsGAN {
                 return Foundation.log(q / (1 - q))
             })
         let discriminator = DropoutMLP(
-            MLP<Float>(sizes: [784, 256, 1], activation: .leakyRelu(slope: 0.2), using: &rng), rate: 0.3, rng: rng.split())
+            MLP<Float>(sizes: [784, 256, 1], activation: .leakyRelu(slope: 0.2), using: &rng), rate: 0.3,
+            rng: rng.split())
         trainer = GANTrainer(
             generator: generator, discriminator: discriminator, noiseSize: noiseSize, objective: .nonSaturating,
             discriminatorSteps: 1, generatorOptimizer: Adam<Float>(learningRate: 2e-4, beta1: 0.5),
             discriminatorOptimizer: Adam<Float>(learningRate: 2e-4, beta1: 0.5))
-        averagedGenerator = MLP<Float>(sizes: [noiseSize, 256, 784], activation: .leakyRelu(slope: 0.2), output: .sigmoid, using: &rng)
+        averagedGenerator = MLP<Float>(
+            sizes: [noiseSize, 256, 784], activation: .leakyRelu(slope: 0.2), output: .sigmoid, using: &rng)
         averagedGenerator.load(from: generator)
     }
 
@@ -127,7 +130,9 @@ func mnistLikelihoods(in metrics: [String: Double]) -> [(model: String, measure:
             tightest[name.model] = (k, value)
         }
     }
-    for (model, bound) in tightest { likelihoods.append((model, "-IWAE-\(bound.k) (a tighter upper bound)", bound.value)) }
+    for (model, bound) in tightest {
+        likelihoods.append((model, "-IWAE-\(bound.k) (a tighter upper bound)", bound.value))
+    }
     likelihoods.sort { ($0.model, $0.measure) < ($1.model, $1.measure) }
     return likelihoods
 }
@@ -135,7 +140,9 @@ func mnistLikelihoods(in metrics: [String: Double]) -> [(model: String, measure:
 /// Lists the MNIST-5k test likelihoods the earlier chapters saved in the same figures folder, in
 /// the chapter's table (shown, not recorded again: they are chapter n's numbers).
 func showEarlierLikelihoods(in chapter: Chapter) {
-    print("   Likelihoods of MNIST-5k test images from chapters 1-4 in this figures folder (binarised; NLL in nats, lower is better):")
+    print(
+        "   Likelihoods of MNIST-5k test images from chapters 1-4 in this figures folder (binarised; NLL in nats, lower is better):"
+    )
     var foundEarlier = false
     for n in 1...4 {
         guard let metrics = chapter.metrics(ofChapter: n) else {
@@ -147,7 +154,9 @@ func showEarlierLikelihoods(in chapter: Chapter) {
         for l in likelihoods {
             foundEarlier = true
             // Shown in the table, not recorded again: these are chapter n's numbers.
-            chapter.results.set(row: "chapter \(n): \(l.model), test \(l.measure)", column: "earlier chapters (binarised)", to: fmt(l.value, 2))
+            chapter.results.set(
+                row: "chapter \(n): \(l.model), test \(l.measure)", column: "earlier chapters (binarised)",
+                to: fmt(l.value, 2))
             print("     chapter \(n): \(l.model), \(l.measure) = \(fmt(l.value, 2))")
         }
     }

@@ -28,16 +28,19 @@ func optimalDiscriminatorFigure(
             curvesPlot(
                 x: shown(line.grid.x),
                 [
-                    Series("p_data", y: shown(line.pData), style: .filled), Series("p_g (fixed)", y: shown(pFixed), style: .filled),
+                    Series("p_data", y: shown(line.pData), style: .filled),
+                    Series("p_g (fixed)", y: shown(pFixed), style: .filled),
                     Series("D trained alone", y: shown(trainedD)),
                     Series("D* = p_data/(p_data+p_g)", y: shown(line.optimalDiscriminator(pFixed)), style: .dashed),
-                ], title: "D after \(steps) steps vs D*", xLabel: "x", yLabel: "density; D(x), a probability", yRange: 0...1),
+                ], title: "D after \(steps) steps vs D*", xLabel: "x", yLabel: "density; D(x), a probability",
+                yRange: 0...1),
             curvesPlot(
                 x: shifts,
                 [
                     Series("V(D*, G_t)", y: criterion), Series("2 JSD - 2 log 2", y: criterionByJSD, style: .dashed),
                     Series("-log 4", y: shifts.map { _ in -log4 }, color: .gray),
-                ], title: "p_g = p_data shifted by t: min -log 4 at t = 0", xLabel: "shift t", yLabel: "value of the game (nats)"),
+                ], title: "p_g = p_data shifted by t: min -log 4 at t = 0", xLabel: "shift t",
+                yLabel: "value of the game (nats)"),
         ],
         title:
             "V(D*, G) = \(fmt(vOptimal, 8)) = 2 JSD - 2 log 2 = \(fmt(valueAtOptimalDiscriminator(jensenShannon: jsd), 8)) (difference \(String(format: "%.0e", identityGap)))"
@@ -52,8 +55,10 @@ func lineTrainingFigure(line: LineSetting, main: LineGANRun, k: Int, other: Line
         curvesPlot(
             x: shown(line.grid.x),
             [
-                Series("p_data", y: shown(line.pData), style: .filled), Series("p_g", y: shown(snap.pModel), style: .filled),
-                Series("D", y: shown(snap.d)), Series("D*", y: shown(line.optimalDiscriminator(snap.pModel)), style: .dashed),
+                Series("p_data", y: shown(line.pData), style: .filled),
+                Series("p_g", y: shown(snap.pModel), style: .filled),
+                Series("D", y: shown(snap.d)),
+                Series("D*", y: shown(line.optimalDiscriminator(snap.pModel)), style: .dashed),
             ], title: "step \(snap.step): JSD \(fmt(snap.jsd, 3))", xLabel: "x", yLabel: "density; D(x)", yRange: 0...1,
             width: 500, height: 400)
     }
@@ -62,7 +67,8 @@ func lineTrainingFigure(line: LineSetting, main: LineGANRun, k: Int, other: Line
             [
                 Series("k = \(k)", x: main.jsdCurve.map { Double($0.step) }, y: main.jsdCurve.map(\.jsd)),
                 Series("k = \(otherK)", x: other.jsdCurve.map { Double($0.step) }, y: other.jsdCurve.map(\.jsd)),
-            ], title: "JSD(p_data || p_g), exact", xLabel: "generator step", yLabel: "JSD (nats)", yScale: .log, width: 500,
+            ], title: "JSD(p_data || p_g), exact", xLabel: "generator step", yLabel: "JSD (nats)", yScale: .log,
+            width: 500,
             height: 400))
     return panel(plots, title: "1-D GAN, k = \(k): p_g is exact by change of variables", columns: 3)
 }
@@ -77,7 +83,8 @@ func lineGANFigure(line: LineSetting, run: LineGANRun, k: Int) -> Canvas {
             mappingPlot(
                 x: shown(line.grid.x),
                 [
-                    Series("p_data", y: shown(line.pData), color: .black), Series("p_g", y: shown(snap.pModel), color: Color.categorical[2]),
+                    Series("p_data", y: shown(line.pData), color: .black),
+                    Series("p_g", y: shown(snap.pModel), color: Color.categorical[2]),
                     Series("D", y: shown(snap.d), color: Color.categorical[0], style: .dashed),
                 ], mapping: snap.mapping, yRange: 0...1, title: "step \(snap.step): JSD \(fmt(snap.jsd, 3))",
                 yLabel: "density; D(x)", xName: "x", zName: "z", width: 620, height: 640)
@@ -95,21 +102,32 @@ func saturationFigure(
     return panel(
         [
             curvesPlot(
-                x: dValues, [Series("minimax: log(1 - D)", y: minimax.loss), Series("non-saturating: -log D", y: nonSaturating.loss)],
+                x: dValues,
+                [
+                    Series("minimax: log(1 - D)", y: minimax.loss),
+                    Series("non-saturating: -log D", y: nonSaturating.loss),
+                ],
                 title: "generator loss", xLabel: "D(G(z))", yLabel: "loss (nats)", width: 520, height: 400),
             curvesPlot(
-                x: dValues, [Series("minimax: D", y: minimax.slope), Series("non-saturating: 1 - D", y: nonSaturating.slope)],
-                title: "|d loss / d logit|", xLabel: "D(G(z))", yLabel: "|gradient| per sample", width: 520, height: 400),
+                x: dValues,
+                [Series("minimax: D", y: minimax.slope), Series("non-saturating: 1 - D", y: nonSaturating.slope)],
+                title: "|d loss / d logit|", xLabel: "D(G(z))", yLabel: "|gradient| per sample", width: 520, height: 400
+            ),
             linePlot(
-                runs.map { Series(label($0), y: $0.gradientNorms) }, title: "|grad G| in early training (SGD)", xLabel: "step",
+                runs.map { Series(label($0), y: $0.gradientNorms) }, title: "|grad G| in early training (SGD)",
+                xLabel: "step",
                 yLabel: "|grad G| (norm)", yScale: .log, width: 520, height: 400),
             curvesPlot(
                 x: wide(line.grid.x),
-                [Series("p_data", y: wide(line.pData), style: .filled), Series("p_g at start", y: wide(pStart), style: .dashed)]
+                [
+                    Series("p_data", y: wide(line.pData), style: .filled),
+                    Series("p_g at start", y: wide(pStart), style: .dashed),
+                ]
                     + runs.map { Series("p_g, \(label($0))", y: wide($0.pEnd)) },
                 title: "p_g after \(steps) steps (SGD)", xLabel: "x", yLabel: "density",
                 // Headroom above the highest curve for the legend.
-                yRange: 0...(([line.pData, pStart] + runs.map(\.pEnd)).flatMap { wide($0) }.max()! * 1.7), width: 520, height: 400),
+                yRange: 0...(([line.pData, pStart] + runs.map(\.pEnd)).flatMap { wide($0) }.max()! * 1.7), width: 520,
+                height: 400),
         ], title: "Saturating vs non-saturating generator objective", columns: 2)
 }
 
@@ -124,7 +142,8 @@ func ringFigure(_ runs: [RingRun], centres: [SIMD2<Double>], radius: Double) -> 
                 return scatterPlot(
                     x: stride(from: 0, to: shown.count, by: 2).map { Double(shown[$0]) },
                     y: stride(from: 1, to: shown.count, by: 2).map { Double(shown[$0]) },
-                    title: "step \(snap.step): \(snap.coverage.modesCovered)/8 covered", xLabel: "x", yLabel: "y", markerRadius: 1,
+                    title: "step \(snap.step): \(snap.coverage.modesCovered)/8 covered", xLabel: "x", yLabel: "y",
+                    markerRadius: 1,
                     width: 440, height: 440, xRange: -3...3, yRange: -3...3, equalAspect: true,
                     circles: centres.map { (x: $0.x, y: $0.y, radius: radius) })
             }, title: run.name)
@@ -136,20 +155,25 @@ func ringFigure(_ runs: [RingRun], centres: [SIMD2<Double>], radius: Double) -> 
 /// fail, which mode holds the bulk of the samples (a jump is the generator moving on).
 func ringTraceFigure(_ runs: [RingRun]) -> Canvas {
     let failing = runs.filter { $0.key != "balanced" }
-    let points = failing.enumerated().flatMap { i, run in run.trace.map { (Double($0.step), Double($0.busiestMode), i) } }
+    let points = failing.enumerated().flatMap { i, run in run.trace.map { (Double($0.step), Double($0.busiestMode), i) }
+    }
     return panel(
         [
             linePlot(
                 runs.map { run in
                     // The colours of the scatter's classes for the failing runs; black for the balanced one.
                     let colour = failing.firstIndex { $0.key == run.key }.map { Color.categorical[$0] } ?? .black
-                    return Series(run.key, x: run.trace.map { Double($0.step) }, y: run.trace.map { Double($0.covered) }, color: colour)
+                    return Series(
+                        run.key, x: run.trace.map { Double($0.step) }, y: run.trace.map { Double($0.covered) },
+                        color: colour)
                 },
-                title: "modes covered, every \(runs[0].trace.first?.step ?? 0) steps", xLabel: "step", yLabel: "modes covered (of 8)",
+                title: "modes covered, every \(runs[0].trace.first?.step ?? 0) steps", xLabel: "step",
+                yLabel: "modes covered (of 8)",
                 width: 640, height: 440),
             scatterPlot(
                 x: points.map(\.0), y: points.map(\.1), classes: points.map(\.2), classNames: failing.map(\.key),
-                title: "the mode nearest to most samples", xLabel: "step", yLabel: "mode (0-7 around the ring)", width: 640,
+                title: "the mode nearest to most samples", xLabel: "step", yLabel: "mode (0-7 around the ring)",
+                width: 640,
                 height: 440, yRange: 0...7),
         ], title: "Ring of 8: coverage over training (500 samples per point)")
 }
@@ -170,8 +194,10 @@ func digitsOverTrainingFigure(_ log: DigitsTraining) -> Canvas {
 func nearestNeighboursFigure(
     samples: Tensor<Float>, neighbours: [[(index: Int, distance: Double)]], training: Tensor<Float>
 ) -> Canvas {
-    let n = samples.shape[0], depth = neighbours[0].count
-    var pixels = samples.scalars, captions = [String](repeating: "", count: n)
+    let n = samples.shape[0]
+    let depth = neighbours[0].count
+    var pixels = samples.scalars
+    var captions = [String](repeating: "", count: n)
     for rank in 0..<depth {
         for i in 0..<n {
             let j = neighbours[i][rank].index
@@ -181,7 +207,8 @@ func nearestNeighboursFigure(
     }
     return imageGrid(
         pixels, shape: [n * (depth + 1), 28, 28], columns: n,
-        rowCaptions: ["GAN sample"] + (1...depth).map { $0 == 1 ? "nearest" : "nearest #\($0)" }, tileCaptions: captions,
+        rowCaptions: ["GAN sample"] + (1...depth).map { $0 == 1 ? "nearest" : "nearest #\($0)" },
+        tileCaptions: captions,
         title: "GAN samples and their nearest training images (distance in pixel space)")
 }
 
@@ -202,19 +229,25 @@ func digitsTrainingFigure(_ log: DigitsTraining) -> Canvas {
         [
             linePlot(
                 [
-                    Series("D loss -V", x: steps, y: smoothed(log.dLoss).y), Series("G loss -log D(G(z))", x: steps, y: smoothed(log.gLoss).y),
-                    Series("2 log 2", x: steps, y: steps.map { _ in 2 * Foundation.log(2.0) }, color: .gray, style: .dashed),
+                    Series("D loss -V", x: steps, y: smoothed(log.dLoss).y),
+                    Series("G loss -log D(G(z))", x: steps, y: smoothed(log.gLoss).y),
+                    Series(
+                        "2 log 2", x: steps, y: steps.map { _ in 2 * Foundation.log(2.0) }, color: .gray, style: .dashed
+                    ),
                 ], title: "losses", xLabel: "step", yLabel: "loss (nats)", width: 520, height: 400),
             linePlot(
                 [
-                    Series("mean D(x)", x: steps, y: smoothed(log.realD).y), Series("mean D(G(z))", x: steps, y: smoothed(log.fakeD).y),
+                    Series("mean D(x)", x: steps, y: smoothed(log.realD).y),
+                    Series("mean D(G(z))", x: steps, y: smoothed(log.fakeD).y),
                     Series("1/2", x: steps, y: steps.map { _ in 0.5 }, color: .gray, style: .dashed),
-                ], title: "discriminator outputs", xLabel: "step", yLabel: "mean D (probability)", width: 520, height: 400),
+                ], title: "discriminator outputs", xLabel: "step", yLabel: "mean D (probability)", width: 520,
+                height: 400),
         ], title: "MNIST-5k GAN training (means over 50 steps)")
 }
 
 /// Section 6: both paths of gradient play on min_x max_y x y.
-func xyGameFigure(simultaneous: [(Double, Double)], alternating: [(Double, Double)], eta: Double, steps: Int) -> Canvas {
+func xyGameFigure(simultaneous: [(Double, Double)], alternating: [(Double, Double)], eta: Double, steps: Int) -> Canvas
+{
     linePlot(
         [
             Series("simultaneous", x: simultaneous.map(\.0), y: simultaneous.map(\.1)),
@@ -225,6 +258,7 @@ func xyGameFigure(simultaneous: [(Double, Double)], alternating: [(Double, Doubl
             // Room below the spiral for the legend: a point that is not drawn (its x is NaN) but
             // that the y axis covers.
             Series("", x: [Double.nan], y: [-6.0]),
-        ], title: "min_x max_y xy: \(steps) steps, eta \(eta)", xLabel: "x (minimises)", yLabel: "y (maximises)", width: 640,
+        ], title: "min_x max_y xy: \(steps) steps, eta \(eta)", xLabel: "x (minimises)", yLabel: "y (maximises)",
+        width: 640,
         height: 600, equalAspect: true)
 }

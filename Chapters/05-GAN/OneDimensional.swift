@@ -138,7 +138,9 @@ func trainLineGAN(
         run.jsdCurve.append((step, jsd))
         if snapshotAt.contains(step) {
             let d = line.discriminatorOnGrid(discriminator)
-            let images = withoutGradient { generator(Tensor<Float>(shape: [mappedNoise.count, 1], scalars: mappedNoise.map(Float.init))) }
+            let images = withoutGradient {
+                generator(Tensor<Float>(shape: [mappedNoise.count, 1], scalars: mappedNoise.map(Float.init)))
+            }
             run.snapshots.append(
                 Snapshot(
                     step: step, pModel: pModel, d: d, jsd: jsd, gap: line.distanceToOptimum(d, pModel),

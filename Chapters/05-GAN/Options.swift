@@ -23,22 +23,30 @@ struct Options: ChapterCommand {
     @Option(name: .customLong("k"), help: "Discriminator steps per generator step in the 1-D GAN of section 2.")
     var k: Int = 1
 
-    @Option(help: "Generator objective of the 1-D GAN of section 2: saturating (minimise log(1 - D(G(z)))) or non-saturating (maximise log D(G(z))).")
+    @Option(
+        help:
+            "Generator objective of the 1-D GAN of section 2: saturating (minimise log(1 - D(G(z)))) or non-saturating (maximise log D(G(z)))."
+    )
     var generatorLoss: GeneratorLoss = .nonSaturating
 
     @Option(name: .customLong("generator-lr"), help: "Adam learning rate of the generator in the 1-D GAN of section 2.")
     var generatorLearningRate: Float = 2e-3
 
-    @Option(name: .customLong("discriminator-lr"), help: "Adam learning rate of the discriminator in the 1-D GAN of section 2.")
+    @Option(
+        name: .customLong("discriminator-lr"),
+        help: "Adam learning rate of the discriminator in the 1-D GAN of section 2.")
     var discriminatorLearningRate: Float = 2e-3
 
     func validate() throws {
         guard (1...50).contains(k) else {
             throw ValidationError("--k must be between 1 and 50 (discriminator steps per generator step), got \(k)")
         }
-        for (flag, rate) in [("--generator-lr", generatorLearningRate), ("--discriminator-lr", discriminatorLearningRate)] {
+        for (flag, rate) in [
+            ("--generator-lr", generatorLearningRate), ("--discriminator-lr", discriminatorLearningRate),
+        ] {
             guard rate > 0 && rate <= 0.1 else {
-                throw ValidationError("\(flag) must be in (0, 0.1] (an Adam step size; 2e-3 is the default), got \(rate)")
+                throw ValidationError(
+                    "\(flag) must be in (0, 0.1] (an Adam step size; 2e-3 is the default), got \(rate)")
             }
         }
     }

@@ -52,7 +52,9 @@ func trainRingGAN(
             }
             if step % traceInterval == 0 {
                 let c = coverage(trainer.sample(500, using: &traceRng))
-                let busiest = c.samplesNearestToMode.indices.max { c.samplesNearestToMode[$0] < c.samplesNearestToMode[$1] }!
+                let busiest = c.samplesNearestToMode.indices.max {
+                    c.samplesNearestToMode[$0] < c.samplesNearestToMode[$1]
+                }!
                 trace.append((step, c.modesCovered, busiest))
             }
             progress.update(step: step, loss: Double(s.discriminatorLoss))

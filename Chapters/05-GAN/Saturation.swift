@@ -9,8 +9,10 @@ func lossAndSlope(_ objective: GeneratorObjective, at dValues: [Double]) -> (los
     let logits = Tensor<Double>(dValues.map { Foundation.log($0 / (1 - $0)) })
     // The batch mean is multiplied back by the batch size: per-sample losses and gradients.
     let n = Double(dValues.count)
-    var losses: [Double] = [], slopes: [Double] = []
-    let (_, grads) = valueAndGradient(at: [logits]) { t in GANLoss.generator(fakeLogits: t[0], objective: objective) * n }
+    var losses: [Double] = []
+    var slopes: [Double] = []
+    let (_, grads) = valueAndGradient(at: [logits]) { t in GANLoss.generator(fakeLogits: t[0], objective: objective) * n
+    }
     for (i, l) in logits.scalars.enumerated() {
         let single = Tensor<Double>([l])
         losses.append(GANLoss.generator(fakeLogits: single, objective: objective).item)
@@ -42,12 +44,16 @@ func startingPlayers(_ start: Random) -> (MonotoneGenerator1D<Float>, MLP<Float>
 
 /// D trained alone for 200 Adam steps (batches of 256) until it rejects G's samples, as it does
 /// early in a real run.
-func pretrainDiscriminator(_ d: MLP<Float>, against g: MonotoneGenerator1D<Float>, on line: LineSetting, rng: inout Random) {
+func pretrainDiscriminator(
+    _ d: MLP<Float>, against g: MonotoneGenerator1D<Float>, on line: LineSetting, rng: inout Random
+) {
     let pretrain = Adam<Float>(learningRate: 2e-3)
     for _ in 0..<200 {
         let real = line.data.samples(256, using: &rng)
         let fake = withoutGradient { g(.normal([256, 1], using: &rng)) }
-        let (_, grads) = valueAndGradient(of: d.parameters) { GANLoss.discriminator(realLogits: d(real), fakeLogits: d(fake)) }
+        let (_, grads) = valueAndGradient(of: d.parameters) {
+            GANLoss.discriminator(realLogits: d(real), fakeLogits: d(fake))
+        }
         pretrain.update(d.parameters, with: grads)
     }
 }

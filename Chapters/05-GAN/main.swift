@@ -63,9 +63,14 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
         lonelyD, against: fixedGenerator, on: line, steps: sizes.optimalDSteps, chapter: chapter, rng: &rng)
     let lonelyOnGrid = line.discriminatorOnGrid(lonelyD)
     let lonelyGap = line.distanceToOptimum(lonelyOnGrid, pFixed)
-    print("\n1. Optimal discriminator (G fixed; D trained alone for \(sizes.optimalDSteps) steps in \(fmt(lonelySeconds, 1)) s)")
-    print("   mass on the grid: p_data \(fmt(line.grid.integrate(line.pData), 9)), p_g \(fmt(line.grid.integrate(pFixed), 9))")
-    chapter.report("1d/trained D/max |D-D*|", lonelyGap.max, digits: 3, expected: 0, note: "where (p_data + p_g)/2 > 1e-3")
+    print(
+        "\n1. Optimal discriminator (G fixed; D trained alone for \(sizes.optimalDSteps) steps in \(fmt(lonelySeconds, 1)) s)"
+    )
+    print(
+        "   mass on the grid: p_data \(fmt(line.grid.integrate(line.pData), 9)), p_g \(fmt(line.grid.integrate(pFixed), 9))"
+    )
+    chapter.report(
+        "1d/trained D/max |D-D*|", lonelyGap.max, digits: 3, expected: 0, note: "where (p_data + p_g)/2 > 1e-3")
     chapter.report("1d/trained D/mean |D-D*|", lonelyGap.mean, digits: 4, expected: 0, note: "under (p_data + p_g)/2")
 
     // V(D, G) = integral of p_data log D + p_g log(1 - D). The trained D cannot beat D*, and
@@ -80,14 +85,16 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     chapter.report("1d/2JSD-2log2", vFromJSD, digits: 8, note: "JSD = \(fmt(jsdFixed, 8))")
     chapter.report("1d/identity error/V(D*,G) - (2JSD-2log2)", identityGap, expected: 0, note: "must be below 1e-6")
     guard identityGap < 1e-6 else {
-        throw WorkbookError("V(D*, G) and 2 JSD - 2 log 2 differ by \(identityGap) > 1e-6: the quadrature grid is too coarse")
+        throw WorkbookError(
+            "V(D*, G) and 2 JSD - 2 log 2 differ by \(identityGap) > 1e-6: the quadrature grid is too coarse")
     }
 
     // C(G) = max_D V(D, G) = V(D*, G) is smallest, -log 4, when p_g = p_data. Slide a copy of
     // p_data along the line, p_g(x) = p_data(x - t): C(t) must be -log 4 at t = 0 and above it
     // everywhere else.
     let shifts = stride(from: -4.0, through: 4.0, by: 0.05).map { $0 }
-    var criterion: [Double] = [], criterionByJSD: [Double] = []
+    var criterion: [Double] = []
+    var criterionByJSD: [Double] = []
     for t in shifts {
         let shifted = line.grid.x.map { line.data.density($0 - t) }
         criterion.append(GANTheory.optimalValue(pData: line.pData, pModel: shifted, on: line.grid))
@@ -98,10 +105,13 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     chapter.report(
         "1d/min C(G)", criterion[argmin], digits: 8, expected: -Foundation.log(4.0),
         note: "C(t) = V(D*, G_t) for p_g = p_data shifted by t in [-4, 4], smallest at t = \(fmt(shifts[argmin], 2))")
-    print("   largest |V(D*, G_t) - (2 JSD - 2 log 2)| over the \(shifts.count) shifts: \(String(format: "%.1e", worstIdentityGap))")
+    print(
+        "   largest |V(D*, G_t) - (2 JSD - 2 log 2)| over the \(shifts.count) shifts: \(String(format: "%.1e", worstIdentityGap))"
+    )
     try save(
         optimalDiscriminatorFigure(
-            line: line, pFixed: pFixed, trainedD: lonelyOnGrid, steps: sizes.optimalDSteps, shifts: shifts, criterion: criterion,
+            line: line, pFixed: pFixed, trainedD: lonelyOnGrid, steps: sizes.optimalDSteps, shifts: shifts,
+            criterion: criterion,
             criterionByJSD: criterionByJSD, vOptimal: vOptimal, jsd: jsdFixed, identityGap: identityGap),
         "ch5-optimal-discriminator.png")
 
@@ -119,11 +129,13 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
         var runRng = start1D  // the same networks and first draws for every k
         return try trainLineGAN(
             on: line, k: k, objective: options.generatorLoss.objective, generatorRate: options.generatorLearningRate,
-            discriminatorRate: options.discriminatorLearningRate, steps: steps1D, snapshotAt: snapshotAt, chapter: chapter,
+            discriminatorRate: options.discriminatorLearningRate, steps: steps1D, snapshotAt: snapshotAt,
+            chapter: chapter,
             rng: &runRng)
     }
     let main1D = try play(k: options.k, snapshotAt: Set(snapshotSteps))
-    print("\n2. 1-D GAN, \(options.settingName(k: options.k)): \(steps1D) generator steps (\(fmt(main1D.seconds, 1)) s)")
+    print(
+        "\n2. 1-D GAN, \(options.settingName(k: options.k)): \(steps1D) generator steps (\(fmt(main1D.seconds, 1)) s)")
     print("   step   JSD(p_data||p_g)   max |D - D*|   mean |D - D*|")
     for s in main1D.snapshots {
         print(String(format: "   %5d   %15.4f   %12.3f   %13.4f", s.step, s.jsd, s.gap.max, s.gap.mean))
@@ -137,7 +149,9 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     chapter.report(
         "1d/GAN \(options.settingName(k: otherK))/final JSD", other1D.snapshots.last!.jsd, digits: 4, expected: 0,
         note: "the same start with k = \(otherK) (\(fmt(other1D.seconds, 1)) s)")
-    try save(lineTrainingFigure(line: line, main: main1D, k: options.k, other: other1D, otherK: otherK), "ch5-1d-training.png")
+    try save(
+        lineTrainingFigure(line: line, main: main1D, k: options.k, other: other1D, otherK: otherK),
+        "ch5-1d-training.png")
     try save(lineGANFigure(line: line, run: main1D, k: options.k), "ch5-1d-gan.png")
 
     // MARK: - 3. Saturating and non-saturating generator objectives
@@ -149,12 +163,16 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     // (The grid avoids D = 1/2 exactly, logit 0, where softplus is built from relu and |x|, whose
     // derivatives at 0 autodiff takes as 0: there it would report a slope of 0 instead of 1/2.)
     let dValues = (0..<1000).map { (Double($0) + 0.5) / 1000 }
-    let minimaxCurve = lossAndSlope(.minimax, at: dValues), nonSaturatingCurve = lossAndSlope(.nonSaturating, at: dValues)
+    let minimaxCurve = lossAndSlope(.minimax, at: dValues)
+    let nonSaturatingCurve = lossAndSlope(.nonSaturating, at: dValues)
     print("\n3. Generator objectives as functions of D(G(z)): |d loss / d logit|")
     print("   D(G(z))   minimax log(1-D)  |grad|   non-saturating -log D  |grad|")
     for target in [0.001, 0.01, 0.1, 0.5, 0.9, 0.999] {
         let i = dValues.indices.min { abs(dValues[$0] - target) < abs(dValues[$1] - target) }!
-        print(String(format: "   %8.3f   %16.4f  %6.3f   %21.4f  %6.3f", dValues[i], minimaxCurve.loss[i], minimaxCurve.slope[i], nonSaturatingCurve.loss[i], nonSaturatingCurve.slope[i]))
+        print(
+            String(
+                format: "   %8.3f   %16.4f  %6.3f   %21.4f  %6.3f", dValues[i], minimaxCurve.loss[i],
+                minimaxCurve.slope[i], nonSaturatingCurve.loss[i], nonSaturatingCurve.slope[i]))
     }
 
     // Early training from one start, once with each objective. The generator starts far to the
@@ -168,14 +186,19 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     let pStart = line.density(of: g0)
     let jsdStart = line.jensenShannon(pStart)
     var earlyRuns: [EarlyRun] = []
-    for (objective, useAdam) in [(GeneratorObjective.minimax, false), (.nonSaturating, false), (.minimax, true), (.nonSaturating, true)] {
+    for (objective, useAdam) in [
+        (GeneratorObjective.minimax, false), (.nonSaturating, false), (.minimax, true), (.nonSaturating, true),
+    ] {
         let run = try earlyTraining(
-            objective, useAdam: useAdam, from: g0, d0, start: startRng, steps: sizes.saturationSteps, on: line, pStart: pStart,
+            objective, useAdam: useAdam, from: g0, d0, start: startRng, steps: sizes.saturationSteps, on: line,
+            pStart: pStart,
             chapter: chapter, rng: rng)
         earlyRuns.append(run)
     }
     rng = rng.split()
-    print("\n   Early training from one start (mean of p_g at \(fmt(line.mean(pStart), 2)), JSD \(fmt(jsdStart, 3)), D(G(z)) \(fmt(earlyRuns[0].startDofG, 5))), \(sizes.saturationSteps) steps with k = 1:")
+    print(
+        "\n   Early training from one start (mean of p_g at \(fmt(line.mean(pStart), 2)), JSD \(fmt(jsdStart, 3)), D(G(z)) \(fmt(earlyRuns[0].startDofG, 5))), \(sizes.saturationSteps) steps with k = 1:"
+    )
     for run in earlyRuns {
         chapter.report(
             "1d/early/\(run.name)/first gradient norm", run.gradientNorms[0], digits: 3,
@@ -183,12 +206,15 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
         chapter.report("1d/early/\(run.name)/mean of p_g moved", run.meanMoved, digits: 3)
         chapter.report(
             "1d/early/\(run.name)/JSD end", run.jsdEnd, digits: 4,
-            note: run.usesAdam ? "Adam divides by |grad|" : run.objective == .minimax ? "stuck: gradient ~ D(G(z))" : "moves toward the data")
+            note: run.usesAdam
+                ? "Adam divides by |grad|"
+                : run.objective == .minimax ? "stuck: gradient ~ D(G(z))" : "moves toward the data")
     }
     let sgdRuns = earlyRuns.filter { !$0.usesAdam }
     try save(
         saturationFigure(
-            line: line, dValues: dValues, minimax: minimaxCurve, nonSaturating: nonSaturatingCurve, runs: sgdRuns, pStart: pStart,
+            line: line, dValues: dValues, minimax: minimaxCurve, nonSaturating: nonSaturatingCurve, runs: sgdRuns,
+            pStart: pStart,
             steps: sizes.saturationSteps),
         "ch5-saturation.png")
 
@@ -219,24 +245,38 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     //   piles its samples into one sheet where D is currently highest, D slowly lowers that spot,
     //   and the sheet hops on, from mode to mode, never settling on any: non-convergence.
     var ringRuns = [
-        RingRun(name: "balanced: lr_D = lr_G = 1e-3, k = 1", key: "balanced", generatorRate: 1e-3, discriminatorRate: 1e-3, k: 1),
-        RingRun(name: "strong D: lr_G = 1e-4, lr_D = 1e-3, k = 5", key: "strong D", generatorRate: 1e-4, discriminatorRate: 1e-3, k: 5),
-        RingRun(name: "slow D: lr_D = 1e-4, lr_G = 1e-3, k = 1", key: "slow D", generatorRate: 1e-3, discriminatorRate: 1e-4, k: 1),
+        RingRun(
+            name: "balanced: lr_D = lr_G = 1e-3, k = 1", key: "balanced", generatorRate: 1e-3, discriminatorRate: 1e-3,
+            k: 1),
+        RingRun(
+            name: "strong D: lr_G = 1e-4, lr_D = 1e-3, k = 5", key: "strong D", generatorRate: 1e-4,
+            discriminatorRate: 1e-3, k: 5),
+        RingRun(
+            name: "slow D: lr_D = 1e-4, lr_G = 1e-3, k = 1", key: "slow D", generatorRate: 1e-3,
+            discriminatorRate: 1e-4, k: 1),
     ]
     let ringSnapshotSteps = [sizes.ringSteps / 8, sizes.ringSteps / 4, sizes.ringSteps / 2, sizes.ringSteps]
     let ringStart = rng.split()
-    print("\n4. Ring of 8 Gaussians (std \(ringStd)): modes covered (>= 1/32 of 4000 samples within 3 std), off-mode share, modes reached")
+    print(
+        "\n4. Ring of 8 Gaussians (std \(ringStd)): modes covered (>= 1/32 of 4000 samples within 3 std), off-mode share, modes reached"
+    )
     for i in ringRuns.indices {
         try trainRingGAN(
-            &ringRuns[i], on: ring, steps: sizes.ringSteps, snapshotSteps: ringSnapshotSteps, traceInterval: sizes.ringSteps / 80,
+            &ringRuns[i], on: ring, steps: sizes.ringSteps, snapshotSteps: ringSnapshotSteps,
+            traceInterval: sizes.ringSteps / 80,
             coverage: coverage, start: ringStart, chapter: chapter)
         let run = ringRuns[i]
         print("   \(run.name) (\(fmt(run.seconds, 1)) s)")
         for snap in run.snapshots.dropLast() {
-            print(String(format: "     step %5d: covered %d/8, off-mode %.3f, reached %d/8", snap.step, snap.coverage.modesCovered, snap.coverage.offModeShare, snap.coverage.modesReached))
+            print(
+                String(
+                    format: "     step %5d: covered %d/8, off-mode %.3f, reached %d/8", snap.step,
+                    snap.coverage.modesCovered, snap.coverage.offModeShare, snap.coverage.modesReached))
         }
         let last = run.snapshots.last!.coverage
-        chapter.report("ring/\(run.key)/modes covered", Double(last.modesCovered), digits: 0, note: "of 8, at step \(sizes.ringSteps)")
+        chapter.report(
+            "ring/\(run.key)/modes covered", Double(last.modesCovered), digits: 0,
+            note: "of 8, at step \(sizes.ringSteps)")
         chapter.report("ring/\(run.key)/off-mode share", last.offModeShare, digits: 3)
         chapter.report("ring/\(run.key)/modes reached", Double(last.modesReached), digits: 0)
     }
@@ -256,10 +296,13 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     let fixedNoise = Tensor<Float>.normal([10, digitsGAN.noiseSize], using: &digitsRng)
     let digitSnapshotSteps = [sizes.digitsSteps / 20, sizes.digitsSteps / 5, sizes.digitsSteps / 2, sizes.digitsSteps]
     let digitsLog = try digitsGAN.train(
-        on: digitsTrain, steps: sizes.digitsSteps, fixedNoise: fixedNoise, snapshotSteps: digitSnapshotSteps, chapter: chapter,
+        on: digitsTrain, steps: sizes.digitsSteps, fixedNoise: fixedNoise, snapshotSteps: digitSnapshotSteps,
+        chapter: chapter,
         rng: &digitsRng)
     let epochs = Double(sizes.digitsSteps * 64) / Double(digitsTrain.shape[0])
-    print("\n5. MNIST-5k GAN: \(sizes.digitsSteps) steps (\(fmt(epochs, 1)) epochs) in \(fmt(digitsLog.seconds, 1)) s; means over the last 10% of steps:")
+    print(
+        "\n5. MNIST-5k GAN: \(sizes.digitsSteps) steps (\(fmt(epochs, 1)) epochs) in \(fmt(digitsLog.seconds, 1)) s; means over the last 10% of steps:"
+    )
     chapter.report("mnist/GAN/steps", Double(sizes.digitsSteps), digits: 0)
     // At the game's equilibrium D = 1/2 everywhere: D loss 2 log 2 = 1.386, G loss log 2 = 0.693.
     chapter.report("mnist/GAN/final D loss", tailMean(digitsLog.dLoss), digits: 3, expected: 2 * Foundation.log(2.0))
@@ -267,7 +310,9 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     chapter.report("mnist/GAN/final mean D(x)", tailMean(digitsLog.realD), digits: 3, expected: 0.5)
     chapter.report("mnist/GAN/final mean D(G(z))", tailMean(digitsLog.fakeD), digits: 3, expected: 0.5)
     try save(digitsOverTrainingFigure(digitsLog), "ch5-digits-over-training.png")
-    try save(digitsSamplesFigure(digitsGAN.samples(60, using: &digitsRng), steps: sizes.digitsSteps), "ch5-digits-samples.png")
+    try save(
+        digitsSamplesFigure(digitsGAN.samples(60, using: &digitsRng), steps: sizes.digitsSteps),
+        "ch5-digits-samples.png")
     try save(digitsTrainingFigure(digitsLog), "ch5-digits-training.png")
 
     // The GAN paper's metric (Table 1): fit a Gaussian Parzen window to samples of G,
@@ -279,17 +324,23 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     // rewards samples close to test images, not good samples.
     let parzenSamples = digitsGAN.samples(sizes.parzenSamples, using: &digitsRng)
     let widths = [0.05, 0.08, 0.1, 0.12, 0.15, 0.18, 0.2, 0.25, 0.3, 0.4]
-    let validation = mnist.validation.flattened(), test = mnist.test.flattened()
-    let (ganParzen, parzenSeconds) = timed { parzenScore(centres: parzenSamples, validation: validation, test: test, widths: widths) }
+    let validation = mnist.validation.flattened()
+    let test = mnist.test.flattened()
+    let (ganParzen, parzenSeconds) = timed {
+        parzenScore(centres: parzenSamples, validation: validation, test: test, widths: widths)
+    }
     let memoriser = parzenScore(centres: digitsTrain, validation: validation, test: test, widths: widths)
-    print("   Parzen window on \(sizes.parzenSamples) samples (sigma chosen on validation from \(widths.map { fmt($0, 2) }.joined(separator: ", ")); \(fmt(parzenSeconds, 1)) s):")
+    print(
+        "   Parzen window on \(sizes.parzenSamples) samples (sigma chosen on validation from \(widths.map { fmt($0, 2) }.joined(separator: ", ")); \(fmt(parzenSeconds, 1)) s):"
+    )
     chapter.report(
         "mnist/test Parzen log-density/GAN", ganParzen.test.mean, digits: 1, unit: "nats", reference: 225,
         note: "+- \(fmt(ganParzen.test.standardError, 1)); the reference is the GAN paper's, on full MNIST")
     chapter.report("mnist/Parzen sigma/GAN", ganParzen.sigma, digits: 2)
     chapter.report(
         "mnist/test Parzen log-density/training images", memoriser.test.mean, digits: 1, unit: "nats",
-        note: "+- \(fmt(memoriser.test.standardError, 1)), sigma \(fmt(memoriser.sigma, 2)): a memoriser scores well too")
+        note:
+            "+- \(fmt(memoriser.test.standardError, 1)), sigma \(fmt(memoriser.sigma, 2)): a memoriser scores well too")
 
     // Is the GAN copying its training images? The GAN paper's Figure 2 puts each sample next to
     // its nearest training image. Here 100 samples and 100 test images are each measured against
@@ -298,10 +349,14 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     let neighbours = nearestNeighbours(of: probes, in: digitsTrain, count: 2)
     let testNeighbours = nearestNeighbours(of: test.gatheringRows(Array(0..<100)), in: digitsTrain, count: 1)
     for (name, n) in [("GAN samples", neighbours), ("test images", testNeighbours)] {
-        chapter.report("mnist/nearest training image distance/\(name)", n.map { $0[0].distance }.reduce(0, +) / Double(n.count), note: "mean over 100")
+        chapter.report(
+            "mnist/nearest training image distance/\(name)", n.map { $0[0].distance }.reduce(0, +) / Double(n.count),
+            note: "mean over 100")
     }
     try save(
-        nearestNeighboursFigure(samples: probes.gatheringRows(Array(0..<10)), neighbours: Array(neighbours.prefix(10)), training: digitsTrain),
+        nearestNeighboursFigure(
+            samples: probes.gatheringRows(Array(0..<10)), neighbours: Array(neighbours.prefix(10)),
+            training: digitsTrain),
         "ch5-nearest-neighbours.png")
 
     // Do the samples look like digits? The workbook's judge, a digit classifier that also learned
@@ -323,16 +378,22 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     // (x, y) <- (x - eta y, y + eta x), multiply the distance to (0, 0) by sqrt(1 + eta^2) every
     // step: they spiral out. Alternating steps (x first, then y with the new x), as GAN code
     // alternates D and G, keep it bounded: they circle forever and never converge either.
-    let eta = 0.1, gameSteps = 200
+    let eta = 0.1
+    let gameSteps = 200
     let simultaneous = gradientPlay(alternating: false, eta: eta, steps: gameSteps)
     let alternating = gradientPlay(alternating: true, eta: eta, steps: gameSteps)
     let radii = alternating.map(radius)
-    print("\n6. min_x max_y x y from (1, 1), \(gameSteps) steps of size \(eta): distance to the equilibrium (0, 0), from \(fmt(radius(simultaneous[0]), 3))")
+    print(
+        "\n6. min_x max_y x y from (1, 1), \(gameSteps) steps of size \(eta): distance to the equilibrium (0, 0), from \(fmt(radius(simultaneous[0]), 3))"
+    )
     chapter.report(
         "xy/simultaneous/final distance", radius(simultaneous.last!), digits: 3,
-        expected: radius(simultaneous[0]) * Foundation.pow(1 + eta * eta, Double(gameSteps) / 2), note: "spirals out: sqrt(1 + eta^2)^steps")
+        expected: radius(simultaneous[0]) * Foundation.pow(1 + eta * eta, Double(gameSteps) / 2),
+        note: "spirals out: sqrt(1 + eta^2)^steps")
     chapter.report(
         "xy/alternating/final distance", radii.last!, digits: 3,
         note: "circles: between \(fmt(radii.min()!, 3)) and \(fmt(radii.max()!, 3)) throughout, never converging")
-    try save(xyGameFigure(simultaneous: simultaneous, alternating: alternating, eta: eta, steps: gameSteps), "ch5-xy-game.png")
+    try save(
+        xyGameFigure(simultaneous: simultaneous, alternating: alternating, eta: eta, steps: gameSteps),
+        "ch5-xy-game.png")
 }

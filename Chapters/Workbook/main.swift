@@ -31,12 +31,15 @@ struct WorkbookCommand: ParsableCommand {
             print("No chapters are written yet.")
             return
         }
-        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         let started = Date()
         for entry in selected {
             let exe = folder.appendingPathComponent(entry.executable)
             guard FileManager.default.isExecutableFile(atPath: exe.path) else {
-                throw WorkbookError("\(entry.executable) is not built next to workbook in \(folder.path); run `swift build -c release` first")
+                throw WorkbookError(
+                    "\(entry.executable) is not built next to workbook in \(folder.path); run `swift build -c release` first"
+                )
             }
             let process = Process()
             process.executableURL = exe
@@ -44,7 +47,8 @@ struct WorkbookCommand: ParsableCommand {
             try process.run()
             process.waitUntilExit()
             if process.terminationStatus != 0 {
-                throw WorkbookError("chapter \(entry.number) (\(entry.executable)) failed with status \(process.terminationStatus)")
+                throw WorkbookError(
+                    "chapter \(entry.number) (\(entry.executable)) failed with status \(process.terminationStatus)")
             }
             print()
         }
@@ -61,7 +65,9 @@ struct WorkbookCommand: ParsableCommand {
             let path = URL(fileURLWithPath: options.figuresDirectory).appendingPathComponent("trilemma.png").path
             try scatterPlot(
                 x: points.map(\.nll), y: points.map(\.recognised), classes: Array(points.indices),
-                classNames: points.map { p in p.model + (p.samplingMs.map { String(format: ", %.2f ms/image", $0) } ?? "") },
+                classNames: points.map { p in
+                    p.model + (p.samplingMs.map { String(format: ", %.2f ms/image", $0) } ?? "")
+                },
                 title: "MNIST-5k: likelihood against samples the judge recognises",
                 xLabel: "test NLL or tightest bound (nats per image)", yLabel: "samples recognised (fraction)",
                 markerRadius: 7, width: 1200, height: 700

@@ -12,7 +12,9 @@ import Tensors
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Throughput of the tensor library on the lecture's models, against the machine's FMA ceiling and Benchmarks/peers.py.")
+        abstract:
+            "Throughput of the tensor library on the lecture's models, against the machine's FMA ceiling and Benchmarks/peers.py."
+    )
 
     static let sections = ["sgemm", "conv", "pixelcnn", "lstm", "vae", "gan", "memory", "data"]
 
@@ -43,10 +45,13 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         let unknown = selected.filter { !Self.sections.contains($0) }
         if !unknown.isEmpty {
-            throw ValidationError("unknown workload \(unknown.joined(separator: ", ")); choose from \(Self.sections.joined(separator: ","))")
+            throw ValidationError(
+                "unknown workload \(unknown.joined(separator: ", ")); choose from \(Self.sections.joined(separator: ","))"
+            )
         }
         if samples < 1 || warmup < 0 || minSample <= 0 || memorySteps < 100 || threads < 1 {
-            throw ValidationError("--samples must be >= 1, --warmup >= 0, --min-sample > 0, --memory-steps >= 100, --threads >= 1")
+            throw ValidationError(
+                "--samples must be >= 1, --warmup >= 0, --min-sample > 0, --memory-steps >= 100, --threads >= 1")
         }
     }
 
@@ -56,7 +61,9 @@ struct BenchCommand: ParsableCommand {
         let reference = try peers.map { try PeerResults(path: $0) }
         let options = TimingOptions(samples: samples, warmup: warmup, minSample: minSample)
         Parallelism.threadCount = threads
-        print("bench: Float, \(threads) threads on \(ProcessInfo.processInfo.activeProcessorCount) cores, median of \(samples) samples of >= \(minSample) s after \(warmup) warm-up calls")
+        print(
+            "bench: Float, \(threads) threads on \(ProcessInfo.processInfo.activeProcessorCount) cores, median of \(samples) samples of >= \(minSample) s after \(warmup) warm-up calls"
+        )
         let start = Ceiling.measure(threads: threads)
         print(describe(start, "at the start"))
         var results: [Measurement] = []
@@ -83,7 +90,9 @@ struct BenchCommand: ParsableCommand {
         print(describe(end, "at the end"))
         let ceiling = start.best(end)
         if !memory.isEmpty {
-            print("resident memory (MB) by step: " + memory.map { "\($0.step): \(String(format: "%.1f", $0.megabytes))" }.joined(separator: ", "))
+            print(
+                "resident memory (MB) by step: "
+                    + memory.map { "\($0.step): \(String(format: "%.1f", $0.megabytes))" }.joined(separator: ", "))
         }
         print()
         print(table(results, ceiling, reference))
@@ -92,16 +101,23 @@ struct BenchCommand: ParsableCommand {
 
     func describe(_ c: Ceiling, _ when: String) -> String {
         String(
-            format: "ceiling %@: register-only FMA loop %.1f GFLOP/s on 1 thread, %.1f on %d threads; %.1f GFLOP per processor second",
+            format:
+                "ceiling %@: register-only FMA loop %.1f GFLOP/s on 1 thread, %.1f on %d threads; %.1f GFLOP per processor second",
             when, c.oneThread, c.allThreads, c.threads, c.perCPUSecond)
     }
 
     /// One progress line per workload as it finishes.
     func line(_ m: Measurement, _ ceiling: Ceiling, _ reference: PeerResults?) -> String {
-        var s = "[\(m.section.padding(toLength: 8, withPad: " ", startingAt: 0))] \(m.name.padding(toLength: 42, withPad: " ", startingAt: 0)) " + String(format: "%9.3f ms", m.ms)
-        if let g = m.gflopsPerSecond { s += String(format: "  %7.2f GFLOP/s (%4.1f%% of ceiling)", g, 100 * g / ceiling.allThreads) }
+        var s =
+            "[\(m.section.padding(toLength: 8, withPad: " ", startingAt: 0))] \(m.name.padding(toLength: 42, withPad: " ", startingAt: 0)) "
+            + String(format: "%9.3f ms", m.ms)
+        if let g = m.gflopsPerSecond {
+            s += String(format: "  %7.2f GFLOP/s (%4.1f%% of ceiling)", g, 100 * g / ceiling.allThreads)
+        }
         if let c = m.cpuMs { s += String(format: "  (cpu %.3f ms)", c) }
-        if let key = m.peer, let p = reference?.records[key] { s += String(format: "   %@ %.3f ms, ratio %.2f", key.impl, p.ms, m.ms / p.ms) }
+        if let key = m.peer, let p = reference?.records[key] {
+            s += String(format: "   %@ %.3f ms, ratio %.2f", key.impl, p.ms, m.ms / p.ms)
+        }
         return s
     }
 
@@ -111,13 +127,18 @@ struct BenchCommand: ParsableCommand {
         // %ceil: GFLOP/s over the N-thread ceiling. %core: GFLOP per processor second over the
         // loop's, the same fraction measured in processor time, which other jobs disturb less.
         var rows: [[String]] = [["workload", "ms", "GFLOP/s", "%ceil", "cpu ms", "%core"]]
-        if reference != nil { rows[0] += ["peer", "peer ms", "peer GFLOP/s", "time ratio", "peer cpu ms", "cpu ratio"] }
+        if reference != nil {
+            rows[0] += ["peer", "peer ms", "peer GFLOP/s", "time ratio", "peer cpu ms", "cpu ratio"]
+        }
         for m in results {
             let gflops: String = m.gflopsPerSecond.map { String(format: "%.1f", $0) } ?? "-"
-            let fraction: String = m.gflopsPerSecond.map { String(format: "%.1f%%", 100 * $0 / ceiling.allThreads) } ?? "-"
+            let fraction: String =
+                m.gflopsPerSecond.map { String(format: "%.1f%%", 100 * $0 / ceiling.allThreads) } ?? "-"
             let cpu: String = m.cpuMs.map { String(format: "%.3f", $0) } ?? "-"
             var core = "-"
-            if let f = m.flops, let c = m.cpuMs { core = String(format: "%.1f%%", 100 * f / (c * 1e-3) / 1e9 / ceiling.perCPUSecond) }
+            if let f = m.flops, let c = m.cpuMs {
+                core = String(format: "%.1f%%", 100 * f / (c * 1e-3) / 1e9 / ceiling.perCPUSecond)
+            }
             var row: [String] = ["\(m.section): \(m.name)", String(format: "%.3f", m.ms), gflops, fraction, cpu, core]
             if let reference {
                 if let key = m.peer, let p = reference.records[key] {
@@ -135,17 +156,22 @@ struct BenchCommand: ParsableCommand {
         }
         let widths = (0..<rows[0].count).map { i in rows.map { $0[i].count }.max() ?? 0 }
         func render(_ cells: [String]) -> String {
-            "| " + cells.enumerated().map { i, c in
-                let pad = String(repeating: " ", count: widths[i] - c.count)
-                return i == 0 ? c + pad : pad + c
-            }.joined(separator: " | ") + " |"
+            "| "
+                + cells.enumerated().map { i, c in
+                    let pad = String(repeating: " ", count: widths[i] - c.count)
+                    return i == 0 ? c + pad : pad + c
+                }.joined(separator: " | ") + " |"
         }
-        let rule = "|" + widths.enumerated().map { i, w in String(repeating: "-", count: w + 1) + (i == 0 ? "-" : ":") }.joined(separator: "|") + "|"
+        let rule =
+            "|"
+            + widths.enumerated().map { i, w in String(repeating: "-", count: w + 1) + (i == 0 ? "-" : ":") }.joined(
+                separator: "|") + "|"
         return ([render(rows[0]), rule] + rows.dropFirst().map(render)).joined(separator: "\n")
     }
 
     func write(
-        _ results: [Measurement], memory: [(step: Int, megabytes: Double)], _ ceiling: Ceiling, _ reference: PeerResults?,
+        _ results: [Measurement], memory: [(step: Int, megabytes: Double)], _ ceiling: Ceiling,
+        _ reference: PeerResults?,
         to path: String
     ) throws {
         let records: [[String: Any]] = results.map { m in
@@ -157,7 +183,9 @@ struct BenchCommand: ParsableCommand {
                 r["gflops_per_s"] = g
                 r["fraction_of_ceiling"] = g / ceiling.allThreads
             }
-            if let f = m.flops, let c = m.cpuMs { r["fraction_of_core_per_cpu_second"] = f / (c * 1e-3) / 1e9 / ceiling.perCPUSecond }
+            if let f = m.flops, let c = m.cpuMs {
+                r["fraction_of_core_per_cpu_second"] = f / (c * 1e-3) / 1e9 / ceiling.perCPUSecond
+            }
             if let c = m.cpuMs { r["cpu_ms"] = c }
             if let key = m.peer, let p = reference?.records[key] {
                 r["peer"] = ["impl": key.impl, "ms": p.ms, "time_ratio": m.ms / p.ms] as [String: Any]
@@ -171,7 +199,8 @@ struct BenchCommand: ParsableCommand {
             withJSONObject: [
                 "results": records,
                 "ceiling": [
-                    "gflops_1_thread": ceiling.oneThread, "gflops_all_threads": ceiling.allThreads, "threads": ceiling.threads,
+                    "gflops_1_thread": ceiling.oneThread, "gflops_all_threads": ceiling.allThreads,
+                    "threads": ceiling.threads,
                     "gflop_per_cpu_second": ceiling.perCPUSecond,
                 ],
             ] as [String: Any], options: [.prettyPrinted, .sortedKeys])

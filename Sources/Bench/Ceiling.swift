@@ -64,14 +64,33 @@ struct Ceiling {
     /// so the values neither overflow nor become subnormal.
     @inline(never)
     static func fmaLoop(_ iterations: Int) -> Float {
-        let m = SIMD8<Float>(repeating: 0.999_9), k = SIMD8<Float>(repeating: Float(iterations & 1) + 1e-3)
-        var c0 = SIMD8<Float>(repeating: 1), c1 = c0 + 1, c2 = c0 + 2, c3 = c0 + 3, c4 = c0 + 4, c5 = c0 + 5
-        var c6 = c0 + 6, c7 = c0 + 7, c8 = c0 + 8, c9 = c0 + 9, c10 = c0 + 10, c11 = c0 + 11
+        let m = SIMD8<Float>(repeating: 0.999_9)
+        let k = SIMD8<Float>(repeating: Float(iterations & 1) + 1e-3)
+        var c0 = SIMD8<Float>(repeating: 1)
+        var c1 = c0 + 1
+        var c2 = c0 + 2
+        var c3 = c0 + 3
+        var c4 = c0 + 4
+        var c5 = c0 + 5
+        var c6 = c0 + 6
+        var c7 = c0 + 7
+        var c8 = c0 + 8
+        var c9 = c0 + 9
+        var c10 = c0 + 10
+        var c11 = c0 + 11
         for _ in 0..<iterations {
-            c0 = k.addingProduct(c0, m); c1 = k.addingProduct(c1, m); c2 = k.addingProduct(c2, m)
-            c3 = k.addingProduct(c3, m); c4 = k.addingProduct(c4, m); c5 = k.addingProduct(c5, m)
-            c6 = k.addingProduct(c6, m); c7 = k.addingProduct(c7, m); c8 = k.addingProduct(c8, m)
-            c9 = k.addingProduct(c9, m); c10 = k.addingProduct(c10, m); c11 = k.addingProduct(c11, m)
+            c0 = k.addingProduct(c0, m)
+            c1 = k.addingProduct(c1, m)
+            c2 = k.addingProduct(c2, m)
+            c3 = k.addingProduct(c3, m)
+            c4 = k.addingProduct(c4, m)
+            c5 = k.addingProduct(c5, m)
+            c6 = k.addingProduct(c6, m)
+            c7 = k.addingProduct(c7, m)
+            c8 = k.addingProduct(c8, m)
+            c9 = k.addingProduct(c9, m)
+            c10 = k.addingProduct(c10, m)
+            c11 = k.addingProduct(c11, m)
         }
         let s = (c0 + c1 + c2 + c3) + (c4 + c5 + c6 + c7) + (c8 + c9 + c10 + c11)
         return s.sum()

@@ -22,7 +22,9 @@ struct PeerResults {
             guard let section = r["section"] as? String, let name = r["name"] as? String,
                 let impl = r["impl"] as? String, let ms = r["ms"] as? Double
             else { continue }
-            records[PeerKey(section: section, name: name, impl: impl)] = (ms, r["gflops_per_s"] as? Double, r["cpu_ms"] as? Double)
+            records[PeerKey(section: section, name: name, impl: impl)] = (
+                ms, r["gflops_per_s"] as? Double, r["cpu_ms"] as? Double
+            )
         }
     }
 }

@@ -20,7 +20,8 @@ func benchSGEMM(_ options: TimingOptions) -> [Measurement] {
         let t = time(options) { sink += Tensor.matmul(a, b).scalars[0] }
         let name = "\(n)x\(n)x\(n)"
         return Measurement(
-            section: "sgemm", name: name, ms: t.median, msMin: t.min, msMax: t.max, cpuMs: t.cpu, flops: 2 * pow(Double(n), 3),
+            section: "sgemm", name: name, ms: t.median, msMin: t.min, msMax: t.max, cpuMs: t.cpu,
+            flops: 2 * pow(Double(n), 3),
             peer: PeerKey(section: "sgemm", name: name, impl: "numpy"))
     }
 }
@@ -52,10 +53,12 @@ func benchConv(_ options: TimingOptions) -> [Measurement] {
     }
     return [
         Measurement(
-            section: "conv", name: name + " fwd", ms: forward.median, msMin: forward.min, msMax: forward.max, cpuMs: forward.cpu,
+            section: "conv", name: name + " fwd", ms: forward.median, msMin: forward.min, msMax: forward.max,
+            cpuMs: forward.cpu,
             flops: flops, peer: PeerKey(section: "conv", name: name + " fwd", impl: "torch")),
         Measurement(
-            section: "conv", name: name + " fwd+bwd(dx,dW)", ms: both.median, msMin: both.min, msMax: both.max, cpuMs: both.cpu,
+            section: "conv", name: name + " fwd+bwd(dx,dW)", ms: both.median, msMin: both.min, msMax: both.max,
+            cpuMs: both.cpu,
             flops: 3 * flops, peer: PeerKey(section: "conv", name: name + " fwd+bwd(dx,dW)", impl: "torch")),
     ]
 }
@@ -110,7 +113,8 @@ func benchPixelCNN(_ options: TimingOptions) -> [Measurement] {
     let name = "train step B32 28x28 (\(count) params)"
     return [
         Measurement(
-            section: "pixelcnn", name: name, ms: step.median, msMin: step.min, msMax: step.max, cpuMs: step.cpu, flops: trainFlops,
+            section: "pixelcnn", name: name, ms: step.median, msMin: step.min, msMax: step.max, cpuMs: step.cpu,
+            flops: trainFlops,
             peer: PeerKey(section: "pixelcnn", name: name, impl: "torch")),
         Measurement(
             section: "pixelcnn", name: "forward only B32 (no grad)", ms: forward.median, msMin: forward.min,
@@ -214,7 +218,8 @@ func benchVAE(_ options: TimingOptions) -> [Measurement] {
     return [
         Measurement(
             section: "vae", name: name, ms: step.median, msMin: step.min, msMax: step.max, cpuMs: step.cpu,
-            flops: 3 * forward - 2 * Double(batch * 784 * 400), peer: PeerKey(section: "vae", name: name, impl: "torch"))
+            flops: 3 * forward - 2 * Double(batch * 784 * 400), peer: PeerKey(section: "vae", name: name, impl: "torch")
+        )
     ]
 }
 
@@ -223,8 +228,10 @@ func benchVAE(_ options: TimingOptions) -> [Measurement] {
 func benchGAN(_ options: TimingOptions) -> [Measurement] {
     let (batch, noiseSize) = (64, 64)
     var rng = Random(seed: 0)
-    let g1 = Linear<Float>(noiseSize, 256, using: &rng), g2 = Linear<Float>(256, 784, using: &rng)
-    let d1 = Linear<Float>(784, 256, using: &rng), d2 = Linear<Float>(256, 1, using: &rng)
+    let g1 = Linear<Float>(noiseSize, 256, using: &rng)
+    let g2 = Linear<Float>(256, 784, using: &rng)
+    let d1 = Linear<Float>(784, 256, using: &rng)
+    let d2 = Linear<Float>(256, 1, using: &rng)
     let generatorParameters = g1.parameters + g2.parameters
     let discriminatorParameters = d1.parameters + d2.parameters
     func generate(_ z: Tensor<Float>) -> Tensor<Float> { g2(g1(z).relu()).tanh() }
@@ -232,7 +239,8 @@ func benchGAN(_ options: TimingOptions) -> [Measurement] {
     let adamG = Adam<Float>(learningRate: 2e-4, beta1: 0.5)
     let adamD = Adam<Float>(learningRate: 2e-4, beta1: 0.5)
     let real = Tensor<Float>.uniform([batch, 784], low: -1, high: 1, using: &rng)
-    let ones = Tensor<Float>.ones([batch, 1]), zeros = Tensor<Float>.zeros([batch, 1])
+    let ones = Tensor<Float>.ones([batch, 1])
+    let zeros = Tensor<Float>.zeros([batch, 1])
     let step = time(options) {
         let z = Tensor<Float>.normal([batch, noiseSize], using: &rng)
         // D step: real images labelled 1, generated ones 0 (the generator is a constant here).
@@ -255,7 +263,8 @@ func benchGAN(_ options: TimingOptions) -> [Measurement] {
     let name = "MLP GAN G 64-256-784, D 784-256-1, B64"
     return [
         Measurement(
-            section: "gan", name: name, ms: step.median, msMin: step.min, msMax: step.max, cpuMs: step.cpu, flops: flops,
+            section: "gan", name: name, ms: step.median, msMin: step.min, msMax: step.max, cpuMs: step.cpu,
+            flops: flops,
             peer: PeerKey(section: "gan", name: name, impl: "torch"))
     ]
 }
@@ -266,7 +275,8 @@ func benchGAN(_ options: TimingOptions) -> [Measurement] {
 /// and every intermediate it kept must be released after each step, so the figure stays flat.
 func benchMemory(steps: Int = 10_000) -> (Measurement, [(step: Int, megabytes: Double)]) {
     var rng = Random(seed: 0)
-    let l1 = Linear<Float>(64, 128, using: &rng), l2 = Linear<Float>(128, 10, using: &rng)
+    let l1 = Linear<Float>(64, 128, using: &rng)
+    let l2 = Linear<Float>(128, 10, using: &rng)
     let parameters = l1.parameters + l2.parameters
     let adam = Adam<Float>(learningRate: 1e-3)
     let x = Tensor<Float>.normal([32, 64], using: &rng)
@@ -300,7 +310,8 @@ func benchData(_ options: TimingOptions) throws -> [Measurement] {
         _ = try dataset.loadSplits()  // a missing or corrupt file fails here, with the message, not in the timing
         let t = time(options) { sink += Float((try? dataset.loadSplits())?.test.count ?? 0) }
         return Measurement(
-            section: "data", name: "\(dataset.rawValue): load and split (\(dataset.count) images)", ms: t.median, msMin: t.min,
+            section: "data", name: "\(dataset.rawValue): load and split (\(dataset.count) images)", ms: t.median,
+            msMin: t.min,
             msMax: t.max, cpuMs: t.cpu, flops: nil, peer: nil)
     }
 }

@@ -18,7 +18,8 @@ public enum IDX {
     /// The sizes of the axes and the bytes of the file at `url`, checked against the expected rank
     /// and, where `expectedShape` is given, against those sizes.
     /// Throws `DataError` for a missing, unreadable, truncated, overlong or malformed file.
-    public static func read(_ url: URL, rank: Int, expectedShape: [Int]? = nil) throws -> (shape: [Int], bytes: [UInt8]) {
+    public static func read(_ url: URL, rank: Int, expectedShape: [Int]? = nil) throws -> (shape: [Int], bytes: [UInt8])
+    {
         let path = url.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -61,7 +62,8 @@ public enum IDX {
             }
             let (expectedBytes, overflow) = headerSize.addingReportingOverflow(elements)
             guard !overflow, bytes.count == expectedBytes else {
-                throw DataError.wrongSize(path: path, bytes: bytes.count, expectedBytes: overflow ? .max : expectedBytes)
+                throw DataError.wrongSize(
+                    path: path, bytes: bytes.count, expectedBytes: overflow ? .max : expectedBytes)
             }
             return (shape, Array(bytes[headerSize...]))
         }
@@ -70,7 +72,8 @@ public enum IDX {
     /// The bytes of an IDX file of unsigned bytes with the given shape (header + row-major data):
     /// the inverse of `read`, for tests and for writing derived sets.
     public static func encode(shape: [Int], bytes: [UInt8]) -> [UInt8] {
-        precondition(shape.reduce(1, *) == bytes.count, "shape \(shape) needs \(shape.reduce(1, *)) bytes, got \(bytes.count)")
+        precondition(
+            shape.reduce(1, *) == bytes.count, "shape \(shape) needs \(shape.reduce(1, *)) bytes, got \(bytes.count)")
         var out: [UInt8] = []
         out.reserveCapacity(4 * (shape.count + 1) + bytes.count)
         for word in [magic(rank: shape.count)] + shape.map({ UInt32($0) }) {

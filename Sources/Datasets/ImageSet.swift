@@ -25,7 +25,8 @@ public struct ImageSet: Sendable, Equatable {
         precondition((2...256).contains(levels), "levels must be in 2...256, got \(levels)")
         precondition(
             pixels.count == labels.count * height * width,
-            "\(labels.count) images of \(height)x\(width) need \(labels.count * height * width) pixels, got \(pixels.count)")
+            "\(labels.count) images of \(height)x\(width) need \(labels.count * height * width) pixels, got \(pixels.count)"
+        )
         precondition(pixels.allSatisfy { Int($0) < levels }, "a pixel is outside 0..<\(levels)")
         self.height = height
         self.width = width

@@ -48,7 +48,8 @@ public struct ImageSetBatches: Sequence, IteratorProtocol, Sendable {
 extension ImageSet {
     /// One epoch in shuffled minibatches of `size` images (the last shorter unless `dropLast`).
     public func shuffledBatches(size: Int, dropLast: Bool = false, using rng: inout Random) -> ImageSetBatches {
-        ImageSetBatches(images: self, indices: ShuffledBatches(count: count, batchSize: size, dropLast: dropLast, using: &rng))
+        ImageSetBatches(
+            images: self, indices: ShuffledBatches(count: count, batchSize: size, dropLast: dropLast, using: &rng))
     }
 }
 

@@ -75,12 +75,15 @@ extension AutoregressiveImageModel {
 
     /// e(v) of every pixel, row-major N x D x E: [v / (K - 1)] for K = 2 (or without the one-hot
     /// code), [v / (K - 1), one-hot(v)] otherwise.
-    public func encoded(_ pixels: [UInt8]) -> [Scalar] { ImageSampling.encode(pixels, levels: levels, oneHot: oneHotInputs) }
+    public func encoded(_ pixels: [UInt8]) -> [Scalar] {
+        ImageSampling.encode(pixels, levels: levels, oneHot: oneHotInputs)
+    }
 
     /// The number of images in `pixels` (N x D levels), after checking that they are whole images
     /// and that `given` (the pixels a completion keeps) is between 0 and D: what every sampler checks first.
     func imageCount(_ pixels: [UInt8], keeping given: Int) -> Int {
-        precondition(pixels.count % dimension == 0, "\(pixels.count) levels is not a whole number of \(height)x\(width) images")
+        precondition(
+            pixels.count % dimension == 0, "\(pixels.count) levels is not a whole number of \(height)x\(width) images")
         precondition((0...dimension).contains(given), "can keep 0...\(dimension) pixels, not \(given)")
         return pixels.count / dimension
     }
@@ -142,7 +145,8 @@ extension AutoregressiveImageModel {
     /// the teacher-forced pass (for K = 2: [1 - p, p]).
     public func predictedDistribution(ofPixel index: Int, in pixels: [UInt8]) -> [[Double]] {
         let a = withoutGradient { logits(inputs(pixels)) }
-        let n = pixels.count / dimension, k = outputsPerPixel
+        let n = pixels.count / dimension
+        let k = outputsPerPixel
         return (0..<n).map { m in
             let row = a.scalars[(m * dimension + index) * k..<(m * dimension + index + 1) * k].map { Double($0) }
             return ImageSampling.probabilities(row, levels: levels)

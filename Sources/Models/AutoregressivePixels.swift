@@ -55,13 +55,16 @@ extension AutoregressivePixelModel {
     /// model's marginals: with small weights the model starts at the independent model's NLL
     /// instead of near the uniform one, and training only has to learn the dependencies.
     public func startFrom(_ independent: IndependentPixels) {
-        precondition(independent.dimension == dimension && independent.levels == levels, "the independent model has another size")
+        precondition(
+            independent.dimension == dimension && independent.levels == levels, "the independent model has another size"
+        )
         outputBias.value = Tensor(shape: outputBias.shape, scalars: independent.biasLogits.map { Scalar($0) })
     }
 
     /// Network inputs for images given as levels: [N, D] with values v / (K - 1).
     public func inputs(_ pixels: [UInt8]) -> Tensor<Scalar> {
-        precondition(pixels.count % dimension == 0, "\(pixels.count) levels is not a whole number of images of \(dimension)")
+        precondition(
+            pixels.count % dimension == 0, "\(pixels.count) levels is not a whole number of images of \(dimension)")
         let table = (0..<levels).map { Scalar($0) / Scalar(levels - 1) }
         return Tensor(shape: [pixels.count / dimension, dimension], scalars: pixels.map { table[Int($0)] })
     }
@@ -119,7 +122,9 @@ extension Tensor {
 
 /// The last step of every sampler: one level drawn from the conditional given by its logits
 /// (one logit for K = 2, K logits otherwise), with its log-probability.
-func drawLevel(_ logits: ArraySlice<Double>, levels: Int, using rng: inout Random) -> (level: UInt8, logProbability: Double) {
+func drawLevel(_ logits: ArraySlice<Double>, levels: Int, using rng: inout Random) -> (
+    level: UInt8, logProbability: Double
+) {
     if levels == 2 {
         let a = logits[logits.startIndex]
         let one = rng.uniform() < 1 / (1 + Foundation.exp(-a))

@@ -54,7 +54,8 @@ public struct CorrelatedColours: Sendable {
         precondition(v.count == dimension && v.allSatisfy { $0 < levels }, "need \(dimension) levels below \(levels)")
         var total = 0.0
         for q in 0..<pixelCount {
-            total += Foundation.log(pixelProbability(r: v[3 * q], g: v[3 * q + 1], b: v[3 * q + 2], previous: q == 0 ? nil : v[3 * q - 3]))
+            total += Foundation.log(
+                pixelProbability(r: v[3 * q], g: v[3 * q + 1], b: v[3 * q + 2], previous: q == 0 ? nil : v[3 * q - 3]))
         }
         return total
     }
@@ -82,9 +83,13 @@ public struct CorrelatedColours: Sendable {
     /// K^3 values indexed (r K + g) K + b.
     func pixelJoint(previous: Int?) -> [Double] {
         var joint: [Double] = []
-        for r in 0..<levels { for g in 0..<levels { for b in 0..<levels {
-            joint.append(pixelProbability(r: r, g: g, b: b, previous: previous))
-        } } }
+        for r in 0..<levels {
+            for g in 0..<levels {
+                for b in 0..<levels {
+                    joint.append(pixelProbability(r: r, g: g, b: b, previous: previous))
+                }
+            }
+        }
         return joint
     }
 
@@ -103,13 +108,19 @@ public struct CorrelatedColours: Sendable {
     public var channelIndependentFloor: Double {
         func factorised(_ joint: [Double]) -> Double {
             let k = levels
-            var mr = [Double](repeating: 0, count: k), mg = mr, mb = mr
-            for r in 0..<k { for g in 0..<k { for b in 0..<k {
-                let v = joint[(r * k + g) * k + b]
-                mr[r] += v
-                mg[g] += v
-                mb[b] += v
-            } } }
+            var mr = [Double](repeating: 0, count: k)
+            var mg = mr
+            var mb = mr
+            for r in 0..<k {
+                for g in 0..<k {
+                    for b in 0..<k {
+                        let v = joint[(r * k + g) * k + b]
+                        mr[r] += v
+                        mg[g] += v
+                        mb[b] += v
+                    }
+                }
+            }
             return entropyOf(mr) + entropyOf(mg) + entropyOf(mb)
         }
         let first = factorised(pixelJoint(previous: nil))

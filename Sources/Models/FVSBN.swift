@@ -49,7 +49,9 @@ public struct FVSBN<Scalar: TensorScalar>: AutoregressivePixelModel {
     /// a = x . (W * M)^T + b. The gradient of the masked entries is zero (the product rule
     /// multiplies it by M), so they stay zero under any optimiser.
     public func logits(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
-        precondition(inputs.rank == 2 && inputs.shape[1] == dimension, "FVSBN of \(dimension) values needs inputs [N, \(dimension)], got \(inputs.shape)")
+        precondition(
+            inputs.rank == 2 && inputs.shape[1] == dimension,
+            "FVSBN of \(dimension) values needs inputs [N, \(dimension)], got \(inputs.shape)")
         let a = Tensor.matmul(inputs, (weight.value * mask).transposed()) + bias.value
         return levels == 2 ? a : a.reshaped([inputs.shape[0], dimension, levels])
     }

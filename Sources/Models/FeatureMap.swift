@@ -24,8 +24,10 @@ struct FeatureMap<Scalar: TensorScalar> {
     func windows(rows: Range<Int>, columns: Range<Int>) -> Tensor<Scalar> {
         let (h, w, n) = (rows.count, columns.count, count)
         var out = [Scalar](repeating: 0, count: channels * h * n * w)
-        let y0 = Swift.max(rows.lowerBound, 0), y1 = Swift.min(rows.upperBound, height)
-        let x0 = Swift.max(columns.lowerBound, 0), x1 = Swift.min(columns.upperBound, width)
+        let y0 = Swift.max(rows.lowerBound, 0)
+        let y1 = Swift.min(rows.upperBound, height)
+        let x0 = Swift.max(columns.lowerBound, 0)
+        let x1 = Swift.min(columns.upperBound, width)
         if y0 < y1 && x0 < x1 {
             for m in 0..<n {
                 for c in 0..<channels {
@@ -50,8 +52,10 @@ struct FeatureMap<Scalar: TensorScalar> {
     mutating func write(_ block: Tensor<Scalar>, width w: Int, stride: Int? = nil, row: Int, column: Int) {
         let (h, total) = (block.shape[2], block.shape[3])
         let step = stride ?? w
-        precondition(block.shape[0] == 1 && block.shape[1] == channels, "block \(block.shape) does not fit \(channels) channels")
-        precondition((count - 1) * step + w <= total, "block \(block.shape) does not hold \(count) images of width \(w)")
+        precondition(
+            block.shape[0] == 1 && block.shape[1] == channels, "block \(block.shape) does not fit \(channels) channels")
+        precondition(
+            (count - 1) * step + w <= total, "block \(block.shape) does not hold \(count) images of width \(w)")
         let scalars = block.scalars
         for m in 0..<count {
             for c in 0..<channels {

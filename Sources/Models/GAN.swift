@@ -24,7 +24,8 @@ extension Layer {
     /// Copies every parameter value of `other` (same shapes) into this layer's parameters: the
     /// way two experiments start from exactly the same weights.
     public func load(from other: Self) {
-        precondition(parameters.map(\.shape) == other.parameters.map(\.shape), "the two layers' parameter shapes differ")
+        precondition(
+            parameters.map(\.shape) == other.parameters.map(\.shape), "the two layers' parameter shapes differ")
         for (p, q) in zip(parameters, other.parameters) { p.value = q.value.detached }
     }
 }
@@ -142,7 +143,9 @@ where Generator.Scalar == Float, Discriminator.Scalar == Float {
     /// One generator step on `batchSize` fresh noise vectors: the gradient flows through D
     /// (whose parameters stay fixed) into G. Returns the loss, mean D(G(z)) and the gradient norm.
     @discardableResult
-    public func generatorStep(batchSize: Int, using rng: inout Random) -> (loss: Float, meanFakeD: Float, gradientNorm: Float) {
+    public func generatorStep(batchSize: Int, using rng: inout Random) -> (
+        loss: Float, meanFakeD: Float, gradientNorm: Float
+    ) {
         let z = noise(batchSize, using: &rng)
         var fakeLogits = Tensor<Float>.zeros([1])
         let (loss, grads) = valueAndGradient(of: generator.parameters) {

@@ -19,7 +19,9 @@ public enum GatedStackMask {
 
     public static func horizontal(_ mask: CausalMask, kernelSize k: Int, dilation d: Int = 1) -> [[Int]] {
         precondition(k >= 1 && k % 2 == 1, "a causal mask needs an odd kernel size, got \(k)")
-        let pattern = (0..<k).map { i in (0..<k).map { j in i == k / 2 && (j < k / 2 || (mask == .b && j == k / 2)) ? 1 : 0 } }
+        let pattern = (0..<k).map { i in
+            (0..<k).map { j in i == k / 2 && (j < k / 2 || (mask == .b && j == k / 2)) ? 1 : 0 }
+        }
         return dilated(pattern, d)
     }
 
@@ -35,7 +37,8 @@ public enum GatedStackMask {
     static func tensor<S: TensorScalar>(_ pattern: [[Int]], outChannels: Int, inChannels: Int) -> Tensor<S> {
         let k = pattern.count
         let one = pattern.flatMap { $0.map { S($0) } }
-        return Tensor(shape: [outChannels, inChannels, k, k], scalars: (0..<(outChannels * inChannels)).flatMap { _ in one })
+        return Tensor(
+            shape: [outChannels, inChannels, k, k], scalars: (0..<(outChannels * inChannels)).flatMap { _ in one })
     }
 }
 
@@ -61,18 +64,23 @@ public struct GatedPixelCNNLayer<Scalar: TensorScalar>: Layer {
 
     /// `dilation` d spreads the k x k taps of both stacks d pixels apart (see `GatedStackMask`):
     /// the kernels are (k - 1) d + 1 wide, with k x k active taps.
-    public init(_ inChannels: Int, _ channels: Int, kernelSize k: Int, mask: CausalMask, dilation: Int = 1, using rng: inout Random) {
+    public init(
+        _ inChannels: Int, _ channels: Int, kernelSize k: Int, mask: CausalMask, dilation: Int = 1,
+        using rng: inout Random
+    ) {
         self.mask = mask
         let size = (k - 1) * dilation + 1
         vertical = Conv2d(
             inChannels, 2 * channels, kernelSize: size, padding: size / 2,
             mask: GatedStackMask.tensor(
-                GatedStackMask.vertical(mask, kernelSize: k, dilation: dilation), outChannels: 2 * channels, inChannels: inChannels),
+                GatedStackMask.vertical(mask, kernelSize: k, dilation: dilation), outChannels: 2 * channels,
+                inChannels: inChannels),
             using: &rng)
         horizontal = Conv2d(
             inChannels, 2 * channels, kernelSize: size, padding: size / 2,
             mask: GatedStackMask.tensor(
-                GatedStackMask.horizontal(mask, kernelSize: k, dilation: dilation), outChannels: 2 * channels, inChannels: inChannels),
+                GatedStackMask.horizontal(mask, kernelSize: k, dilation: dilation), outChannels: 2 * channels,
+                inChannels: inChannels),
             using: &rng)
         verticalToHorizontal = Conv2d(2 * channels, 2 * channels, kernelSize: 1, using: &rng)
         horizontalOutput = Conv2d(channels, channels, kernelSize: 1, using: &rng)
@@ -150,7 +158,9 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
         outputHidden: Int? = nil, oneHotInputs: Bool = true, dilations: [Int]? = nil, using rng: inout Random
     ) {
         precondition(height > 0 && width > 0 && channels > 0 && layers >= 1, "GatedPixelCNN needs positive sizes")
-        precondition(dilations == nil || dilations!.count == layers - 1, "give one dilation per layer after the first (\(layers - 1))")
+        precondition(
+            dilations == nil || dilations!.count == layers - 1,
+            "give one dilation per layer after the first (\(layers - 1))")
         precondition((2...256).contains(levels), "levels must be in 2...256, got \(levels)")
         self.height = height
         self.width = width
@@ -167,15 +177,18 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
     }
 
     public var channels: Int { layers[0].channels }
-    public var parameters: [Parameter<Scalar>] { layers.flatMap(\.parameters) + hiddenOutput.parameters + output.parameters }
+    public var parameters: [Parameter<Scalar>] {
+        layers.flatMap(\.parameters) + hiddenOutput.parameters + output.parameters
+    }
     /// Multiply-adds per pixel of one pass (every unmasked weight once).
     public var multiplyAddsPerPixel: Int {
-        (layers.flatMap { [$0.vertical, $0.horizontal, $0.verticalToHorizontal, $0.horizontalOutput] } + [hiddenOutput, output])
-            .reduce(0) { $0 + $1.activeWeights }
+        (layers.flatMap { [$0.vertical, $0.horizontal, $0.verticalToHorizontal, $0.horizontalOutput] } + [
+            hiddenOutput, output,
+        ])
+        .reduce(0) { $0 + $1.activeWeights }
     }
     public var trainingSteps: Int { 1 }
     public var samplingSteps: Int { height * width }
-
 
     func head(_ h: Tensor<Scalar>) -> Tensor<Scalar> { output(hiddenOutput(h).relu()) }
 
@@ -192,7 +205,8 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
     /// The naive sampler (H * W full passes, `MaskedConvolutionModel.completeNaively`) or the
     /// cached one.
     public func complete(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelSamples {
-        sampler == .naive ? completeNaively(pixels, keeping: given, using: &rng) : completeCached(pixels, keeping: given, using: &rng)
+        sampler == .naive
+            ? completeNaively(pixels, keeping: given, using: &rng) : completeCached(pixels, keeping: given, using: &rng)
     }
 
     /// H * W steps with every feature computed once. The vertical stack of row r depends on rows
@@ -220,7 +234,8 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
                     // images and is not used.
                     let q = layer.kernelSize / 2
                     let below = l == 0 ? input : vertical[l - 1]
-                    let pre = layer.vertical.valid(below.windows(rows: (r - q)..<(r + q + 1), columns: -q..<(width + q)))
+                    let pre = layer.vertical.valid(
+                        below.windows(rows: (r - q)..<(r + q + 1), columns: -q..<(width + q)))
                     preVertical[l].write(pre, width: width, stride: width + 2 * q, row: r, column: 0)
                     vertical[l].write(layer.gate(pre), width: width, stride: width + 2 * q, row: r, column: 0)
                 }
@@ -231,16 +246,19 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
                         let below = l == 0 ? input : horizontal[l - 1]
                         let pre =
                             layer.horizontal.valid(below.windows(centredOn: r, c, size: size), stride: size)
-                            + layer.verticalToHorizontal(preVertical[l].windows(rows: r..<(r + 1), columns: c..<(c + 1)))
+                            + layer.verticalToHorizontal(
+                                preVertical[l].windows(rows: r..<(r + 1), columns: c..<(c + 1)))
                         h = layer.horizontalStep(pre, input: h)
                         horizontal[l].write(h, width: 1, row: r, column: c)
                     }
                     let i = r * width + c
                     steps.sampling += 1
                     ImageSampling.step(
-                        head(h).reshaped([k, n]).transposed(), index: i, given: given, levels: levels, dimension: d, pixels: &out,
+                        head(h).reshaped([k, n]).transposed(), index: i, given: given, levels: levels, dimension: d,
+                        pixels: &out,
                         logProbabilities: &logProbabilities, using: &rng)
-                    input.write(ImageSampling.codes(of: (0..<n).map { out[$0 * d + i] }, self), width: 1, row: r, column: c)
+                    input.write(
+                        ImageSampling.codes(of: (0..<n).map { out[$0 * d + i] }, self), width: 1, row: r, column: c)
                 }
             }
         }
@@ -254,7 +272,8 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
     public func receptiveField(row: Int, column: Int) -> Set<Int> {
         func offsets(_ pattern: [[Int]]) -> [(Int, Int)] {
             let k = pattern.count
-            return (0..<k).flatMap { i in (0..<k).compactMap { j in pattern[i][j] == 1 ? (i - k / 2, j - k / 2) : nil } }
+            return (0..<k).flatMap { i in (0..<k).compactMap { j in pattern[i][j] == 1 ? (i - k / 2, j - k / 2) : nil }
+            }
         }
         func spread(_ positions: Set<Int>, _ taps: [(Int, Int)]) -> Set<Int> {
             var out = Set<Int>()
@@ -268,7 +287,8 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
         }
         var (h, v): (Set<Int>, Set<Int>) = ([row * width + column], [])
         for layer in layers.reversed() {
-            let newH = spread(h, offsets(GatedPixelCNNLayer.pattern(of: layer.horizontal))).union(layer.residual ? h : [])
+            let newH = spread(h, offsets(GatedPixelCNNLayer.pattern(of: layer.horizontal))).union(
+                layer.residual ? h : [])
             v = spread(h.union(v), offsets(GatedPixelCNNLayer.pattern(of: layer.vertical)))
             h = newH
         }

@@ -18,7 +18,9 @@ public struct IndependentPixels: Sendable {
 
     /// Fits by counting the N x D levels of `pixels`.
     public init(counting pixels: [UInt8], dimension: Int, levels: Int, pseudocount: Double = 1) {
-        precondition(dimension > 0 && pixels.count % dimension == 0, "\(pixels.count) levels is not a whole number of images of \(dimension)")
+        precondition(
+            dimension > 0 && pixels.count % dimension == 0,
+            "\(pixels.count) levels is not a whole number of images of \(dimension)")
         precondition(pseudocount >= 0, "the pseudocount must be >= 0, got \(pseudocount)")
         let n = pixels.count / dimension
         var counts = [Double](repeating: 0, count: dimension * levels)
@@ -41,7 +43,8 @@ public struct IndependentPixels: Sendable {
 
     /// log p(x) = sum_i log p_i(x_i) for every image of `pixels` (N x D levels).
     public func logProbabilities(_ pixels: [UInt8]) -> [Double] {
-        precondition(pixels.count % dimension == 0, "\(pixels.count) levels is not a whole number of images of \(dimension)")
+        precondition(
+            pixels.count % dimension == 0, "\(pixels.count) levels is not a whole number of images of \(dimension)")
         let logP = probabilities.map { Foundation.log($0) }
         return (0..<pixels.count / dimension).map { n in
             var total = 0.0

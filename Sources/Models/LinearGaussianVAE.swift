@@ -26,7 +26,9 @@ public struct GaussianDensity: Sendable {
     public init(mean: [Double], covariance: [Double]) {
         let k = mean.count
         precondition(covariance.count == k * k, "a \(k)-D Gaussian needs a \(k)x\(k) covariance")
-        guard let factor = Cholesky(covariance, n: k) else { preconditionFailure("the covariance is not positive definite") }
+        guard let factor = Cholesky(covariance, n: k) else {
+            preconditionFailure("the covariance is not positive definite")
+        }
         self.mean = mean
         self.covariance = covariance
         self.factor = factor
@@ -34,7 +36,8 @@ public struct GaussianDensity: Sendable {
 
     /// N(0, I_K).
     public static func standard(dimension k: Int) -> GaussianDensity {
-        GaussianDensity(mean: [Double](repeating: 0, count: k), covariance: (0..<(k * k)).map { $0 % (k + 1) == 0 ? 1 : 0 })
+        GaussianDensity(
+            mean: [Double](repeating: 0, count: k), covariance: (0..<(k * k)).map { $0 % (k + 1) == 0 ? 1 : 0 })
     }
 
     /// K.
@@ -76,7 +79,8 @@ extension LinearGaussianModel {
                 for b in 0..<k { trace += loadings[i * k + a] * q.covariance[a * k + b] * loadings[i * k + b] }
             }
         }
-        return -0.5 * Double(d) * Foundation.log(2 * Double.pi * noiseVariance) - 0.5 * (residual + trace) / noiseVariance
+        return -0.5 * Double(d) * Foundation.log(2 * Double.pi * noiseVariance) - 0.5 * (residual + trace)
+            / noiseVariance
     }
 
     /// The ELBO of x under q and its two terms, in closed form.
@@ -125,23 +129,30 @@ public final class LinearGaussianEncoder<Scalar: TensorScalar>: Layer {
 
     /// The encoder with the given A ([D, K] row-major), b and L (K x K row-major, lower triangular
     /// with a positive diagonal; `.diagonal` keeps only the diagonal).
-    public init(weight a: [Double], bias b: [Double], scale l: [Double], dataDimension d: Int, latentDimension k: Int, family: Family) {
+    public init(
+        weight a: [Double], bias b: [Double], scale l: [Double], dataDimension d: Int, latentDimension k: Int,
+        family: Family
+    ) {
         precondition(a.count == d * k && b.count == k && l.count == k * k, "A must be \(d)x\(k), b \(k), L \(k)x\(k)")
         self.family = family
         dataDimension = d
         latentDimension = k
         weight = Parameter(Tensor(shape: [d, k], scalars: a.map { Scalar($0) }), name: "A")
         bias = Parameter(Tensor(shape: [k], scalars: b.map { Scalar($0) }), name: "b")
-        logScale = Parameter(Tensor(shape: [k], scalars: (0..<k).map { Scalar(Foundation.log(l[$0 * k + $0])) }), name: "log diag L")
+        logScale = Parameter(
+            Tensor(shape: [k], scalars: (0..<k).map { Scalar(Foundation.log(l[$0 * k + $0])) }), name: "log diag L")
         lowerScale = Parameter(
-            Tensor(shape: [k, k], scalars: (0..<(k * k)).map { family == .full && $0 / k > $0 % k ? Scalar(l[$0]) : 0 }), name: "lower L")
+            Tensor(
+                shape: [k, k], scalars: (0..<(k * k)).map { family == .full && $0 / k > $0 % k ? Scalar(l[$0]) : 0 }),
+            name: "lower L")
     }
 
     /// The encoder that ignores x: q(z|x) = p(z) = N(0, I) for every x.
     public static func prior(dataDimension d: Int, latentDimension k: Int) -> LinearGaussianEncoder {
         LinearGaussianEncoder(
             weight: [Double](repeating: 0, count: d * k), bias: [Double](repeating: 0, count: k),
-            scale: GaussianDensity.standard(dimension: k).covariance, dataDimension: d, latentDimension: k, family: .diagonal)
+            scale: GaussianDensity.standard(dimension: k).covariance, dataDimension: d, latentDimension: k,
+            family: .diagonal)
     }
 
     /// The encoder whose q(z|x) is the exact posterior of `model` for every x:
@@ -160,7 +171,8 @@ public final class LinearGaussianEncoder<Scalar: TensorScalar>: Layer {
         let b = (0..<k).map { j in atMu[j] - (0..<d).reduce(0) { $0 + a[$1 * k + j] * model.mean[$1] } }
         let covariance = model.posterior(model.mean).covariance
         return LinearGaussianEncoder(
-            weight: a, bias: b, scale: Cholesky(covariance, n: k)!.lower, dataDimension: d, latentDimension: k, family: .full)
+            weight: a, bias: b, scale: Cholesky(covariance, n: k)!.lower, dataDimension: d, latentDimension: k,
+            family: .full)
     }
 
     public var parameters: [Parameter<Scalar>] {
@@ -183,7 +195,8 @@ public final class LinearGaussianEncoder<Scalar: TensorScalar>: Layer {
     /// q(z|x) of one x, in Double.
     public func density(for x: [Double]) -> GaussianDensity {
         let k = latentDimension
-        let a = weight.value.scalars.map(Double.init), b = bias.value.scalars.map(Double.init)
+        let a = weight.value.scalars.map(Double.init)
+        let b = bias.value.scalars.map(Double.init)
         let m = (0..<k).map { j in (0..<dataDimension).reduce(b[j]) { $0 + x[$1] * a[$1 * k + j] } }
         let l: [Double] = withoutGradient { scaleMatrix() }.scalars.map { Double($0) }
         var s = [Double](repeating: 0, count: k * k)
@@ -202,7 +215,8 @@ public final class LinearGaussianEncoder<Scalar: TensorScalar>: Layer {
     /// the KL in closed form, (tr(L L^T) + |m|^2 - K) / 2 - sum_k log L_kk. Differentiable in A, b, L.
     public func elboEstimate(_ x: Tensor<Scalar>, noise: Tensor<Scalar>, model: LinearGaussianModel) -> Tensor<Scalar> {
         let (d, k) = (dataDimension, latentDimension)
-        precondition(model.dataDimension == d && model.latentDimension == k, "the model's sizes differ from the encoder's")
+        precondition(
+            model.dataDimension == d && model.latentDimension == k, "the model's sizes differ from the encoder's")
         let m = mean(x)
         let l = scaleMatrix()
         let z = m + Tensor.matmul(noise, l.transposed())
@@ -211,7 +225,8 @@ public final class LinearGaussianEncoder<Scalar: TensorScalar>: Layer {
         let reconstructed = Tensor.matmul(z, wT) + mu
         let halfPrecision = Scalar(-0.5 / model.noiseVariance)
         let logNormaliser = Scalar(0.5 * Double(d) * Foundation.log(2 * Double.pi * model.noiseVariance))
-        let logLikelihood: Tensor<Scalar> = (x - reconstructed).squared().sum(alongAxis: 1) * halfPrecision - logNormaliser
+        let logLikelihood: Tensor<Scalar> =
+            (x - reconstructed).squared().sum(alongAxis: 1) * halfPrecision - logNormaliser
         let trace: Tensor<Scalar> = l.squared().sum()
         let kl: Tensor<Scalar> = (m.squared().sum(alongAxis: 1) + trace - Scalar(k)) * 0.5 - logScale.value.sum()
         return logLikelihood - kl

@@ -44,10 +44,14 @@ public struct MADE<Scalar: TensorScalar>: AutoregressivePixelModel {
     /// [min d, max d) (deterministic, so every stage of the order gets its share of units).
     public init(degrees: [Int], levels: Int, hiddenSize: Int, using rng: inout Random) {
         precondition(levels >= 2 && hiddenSize >= 1, "MADE needs levels >= 2 and hiddenSize >= 1")
-        precondition(zip(degrees, degrees.dropFirst()).allSatisfy { $0 <= $1 }, "MADE degrees must not decrease along the values")
+        precondition(
+            zip(degrees, degrees.dropFirst()).allSatisfy { $0 <= $1 }, "MADE degrees must not decrease along the values"
+        )
         let (low, high) = (degrees.first!, degrees.last!)
         precondition(high > low, "MADE needs at least two distinct degrees")
-        let d = degrees.count, o = levels == 2 ? 1 : levels, h = hiddenSize
+        let d = degrees.count
+        let o = levels == 2 ? 1 : levels
+        let h = hiddenSize
         self.dimension = d
         self.levels = levels
         self.hiddenSize = h
@@ -77,9 +81,12 @@ public struct MADE<Scalar: TensorScalar>: AutoregressivePixelModel {
     public var parameters: [Parameter<Scalar>] { [inputWeight, inputBias, outputWeight, outputBias, directWeight] }
 
     public func logits(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
-        precondition(inputs.rank == 2 && inputs.shape[1] == dimension, "MADE of \(dimension) values needs inputs [N, \(dimension)], got \(inputs.shape)")
+        precondition(
+            inputs.rank == 2 && inputs.shape[1] == dimension,
+            "MADE of \(dimension) values needs inputs [N, \(dimension)], got \(inputs.shape)")
         let hidden = (Tensor.matmul(inputs, inputWeight.value * inputMask) + inputBias.value).relu()
-        let a = Tensor.matmul(hidden, outputWeight.value * outputMask)
+        let a =
+            Tensor.matmul(hidden, outputWeight.value * outputMask)
             + Tensor.matmul(inputs, directWeight.value * directMask) + outputBias.value
         return levels == 2 ? a : a.reshaped([inputs.shape[0], dimension, levels])
     }
@@ -107,7 +114,8 @@ public struct MADE<Scalar: TensorScalar>: AutoregressivePixelModel {
                 for k in 0..<o { a[k] = b2[i * o + k] }
                 // Masked entries of w2 and wd are zero, so units and inputs not yet complete add nothing.
                 for u in 0..<h where pre[u] > 0 {
-                    let r = pre[u], row = u * d * o + i * o
+                    let r = pre[u]
+                    let row = u * d * o + i * o
                     for k in 0..<o { a[k] += r * w2[row + k] }
                 }
                 for j in 0..<i where x[j] != 0 {

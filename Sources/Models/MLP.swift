@@ -34,7 +34,8 @@ public struct MLP<Scalar: TensorScalar>: Layer {
         sizes: [Int], activation: Activation, output: Activation? = nil, initializer: Initializer = .uniformFanIn,
         using rng: inout Random
     ) {
-        precondition(sizes.count >= 2 && sizes.allSatisfy { $0 > 0 }, "an MLP needs at least two positive sizes, got \(sizes)")
+        precondition(
+            sizes.count >= 2 && sizes.allSatisfy { $0 > 0 }, "an MLP needs at least two positive sizes, got \(sizes)")
         var layers: [Linear<Scalar>] = []
         for (a, b) in zip(sizes, sizes.dropFirst()) {
             layers.append(Linear(a, b, initializer: initializer, using: &rng))

@@ -101,7 +101,8 @@ public struct MaskedConv2d<Scalar: TensorScalar>: Layer {
         self.channelGroups = channelGroups
         conv = Conv2d(
             inChannels, outChannels, kernelSize: kernelSize, padding: kernelSize / 2,
-            mask: mask.tensor(outChannels: outChannels, inChannels: inChannels, kernelSize: kernelSize, channelGroups: channelGroups),
+            mask: mask.tensor(
+                outChannels: outChannels, inChannels: inChannels, kernelSize: kernelSize, channelGroups: channelGroups),
             using: &rng)
     }
 
@@ -112,13 +113,17 @@ public struct MaskedConv2d<Scalar: TensorScalar>: Layer {
 
     /// The convolution without padding (see `Conv2d.valid`): on a k x k window, the output at its
     /// centre; on windows side by side with `stride` k, the output at the centre of each.
-    public func valid(_ windows: Tensor<Scalar>, stride: Int? = nil) -> Tensor<Scalar> { conv.valid(windows, stride: stride) }
+    public func valid(_ windows: Tensor<Scalar>, stride: Int? = nil) -> Tensor<Scalar> {
+        conv.valid(windows, stride: stride)
+    }
 }
 
 extension Conv2d {
     /// The weights the mask lets through (all of them without a mask): the multiply-adds of one
     /// output position.
-    public var activeWeights: Int { mask.map { m in m.scalars.reduce(0) { $0 + ($1 != 0 ? 1 : 0) } } ?? weight.value.count }
+    public var activeWeights: Int {
+        mask.map { m in m.scalars.reduce(0) { $0 + ($1 != 0 ? 1 : 0) } } ?? weight.value.count
+    }
 
     /// The same convolution without padding, [N, in, h, w] -> [N, out, (h - k) / s + 1, (w - k) / s + 1]
     /// (stride s: the layer's, or `stride`): on a k x k window cut out of a zero-padded feature
@@ -129,6 +134,7 @@ extension Conv2d {
     /// what lets a sampler compute one position at a time and still draw exactly the pixels of the
     /// full passes.
     public func valid(_ windows: Tensor<Scalar>, stride: Int? = nil) -> Tensor<Scalar> {
-        Tensor.conv2d(windows, weight: weight.value, bias: bias.value, stride: stride ?? self.stride, padding: 0, mask: mask)
+        Tensor.conv2d(
+            windows, weight: weight.value, bias: bias.value, stride: stride ?? self.stride, padding: 0, mask: mask)
     }
 }

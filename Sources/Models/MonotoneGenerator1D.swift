@@ -78,7 +78,8 @@ public struct MonotoneGenerator1D<Scalar: TensorScalar>: Network {
         /// of a + scale z, so z lies in [(x - a - W) / scale, (x - a + W) / scale].
         public func inverse(_ x: Double) -> Double {
             let w = weights.reduce(0, +)
-            var lo = (x - a - w) / scale - 1e-9, hi = (x - a + w) / scale + 1e-9
+            var lo = (x - a - w) / scale - 1e-9
+            var hi = (x - a + w) / scale + 1e-9
             for _ in 0..<200 {
                 let mid = 0.5 * (lo + hi)
                 if mid <= lo || mid >= hi { break }  // the bracket is one ulp wide

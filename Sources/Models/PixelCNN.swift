@@ -67,7 +67,9 @@ public struct PixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
         self.oneHotInputs = oneHotInputs
         let e = ImageSampling.encodingSize(levels: levels, oneHot: oneHotInputs)
         firstLayer = MaskedConv2d(e, channels, kernelSize: firstKernel, mask: .a, using: &rng)
-        layers = (0..<maskedLayers).map { _ in MaskedConv2d(channels, channels, kernelSize: kernel, mask: .b, using: &rng) }
+        layers = (0..<maskedLayers).map { _ in
+            MaskedConv2d(channels, channels, kernelSize: kernel, mask: .b, using: &rng)
+        }
         hiddenOutput = outputHidden.map { Conv2d(channels, $0, kernelSize: 1, using: &rng) }
         output = Conv2d(outputHidden ?? channels, levels == 2 ? 1 : levels, kernelSize: 1, using: &rng)
     }
@@ -80,7 +82,9 @@ public struct PixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
     }
     /// Multiply-adds per pixel of one pass (every unmasked weight once).
     public var multiplyAddsPerPixel: Int {
-        ([firstLayer.conv] + layers.map(\.conv) + [hiddenOutput, output].compactMap { $0 }).reduce(0) { $0 + $1.activeWeights }
+        ([firstLayer.conv] + layers.map(\.conv) + [hiddenOutput, output].compactMap { $0 }).reduce(0) {
+            $0 + $1.activeWeights
+        }
     }
     public var trainingSteps: Int { 1 }
     public var samplingSteps: Int { height * width }
@@ -106,7 +110,8 @@ public struct PixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
     public func logits(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> { onePassLogits(inputs) }
 
     public func complete(_ pixels: [UInt8], keeping given: Int, using rng: inout Random) -> PixelSamples {
-        sampler == .naive ? completeNaively(pixels, keeping: given, using: &rng) : completeCached(pixels, keeping: given, using: &rng)
+        sampler == .naive
+            ? completeNaively(pixels, keeping: given, using: &rng) : completeCached(pixels, keeping: given, using: &rng)
     }
 
     /// H * W steps, each computing every layer at pixel i only. Position i of layer l depends on
@@ -125,11 +130,14 @@ public struct PixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
         var logProbabilities = [Double](repeating: 0, count: n * d)
         // maps[0]: e(x) of the pixels drawn so far; maps[l]: the output of layer l.
         var maps = [FeatureMap<Scalar>(count: n, channels: e, height: height, width: width)]
-        maps += (0...layers.count).map { _ in FeatureMap<Scalar>(count: n, channels: channels, height: height, width: width) }
+        maps += (0...layers.count).map { _ in
+            FeatureMap<Scalar>(count: n, channels: channels, height: height, width: width)
+        }
         withoutGradient {
             for i in 0..<d {
                 let (r, c) = (i / width, i % width)
-                var h = firstLayer.valid(maps[0].windows(centredOn: r, c, size: firstKernel), stride: firstKernel).relu()
+                var h = firstLayer.valid(maps[0].windows(centredOn: r, c, size: firstKernel), stride: firstKernel)
+                    .relu()
                 maps[1].write(h, width: 1, row: r, column: c)
                 for (l, layer) in layers.enumerated() {
                     let size = layer.kernelSize
@@ -138,9 +146,11 @@ public struct PixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
                 }
                 steps.sampling += 1
                 ImageSampling.step(
-                    head(h).reshaped([k, n]).transposed(), index: i, given: given, levels: levels, dimension: d, pixels: &out,
+                    head(h).reshaped([k, n]).transposed(), index: i, given: given, levels: levels, dimension: d,
+                    pixels: &out,
                     logProbabilities: &logProbabilities, using: &rng)
-                maps[0].write(ImageSampling.codes(of: (0..<n).map { out[$0 * d + i] }, self), width: 1, row: r, column: c)
+                maps[0].write(
+                    ImageSampling.codes(of: (0..<n).map { out[$0 * d + i] }, self), width: 1, row: r, column: c)
             }
         }
         return PixelSamples(pixels: out, stepLogProbabilities: logProbabilities, dimension: d)
@@ -181,7 +191,8 @@ extension MaskedConvolutionModel {
     func images(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
         precondition(
             inputs.rank == 3 && inputs.shape[1] == dimension && inputs.shape[2] == encodingSize,
-            "\(Self.self)(\(height)x\(width), \(levels) levels) needs inputs [N, \(dimension), \(encodingSize)], got \(inputs.shape)")
+            "\(Self.self)(\(height)x\(width), \(levels) levels) needs inputs [N, \(dimension), \(encodingSize)], got \(inputs.shape)"
+        )
         return inputs.permuted([0, 2, 1]).reshaped([inputs.shape[0], encodingSize, height, width])
     }
 
@@ -205,10 +216,13 @@ extension MaskedConvolutionModel {
         var logProbabilities = [Double](repeating: 0, count: n * d)
         withoutGradient {
             for i in 0..<d {
-                let a = network(images(inputs(out))).reshaped([n, k, d]).slice(i..<(i + 1), alongAxis: 2).reshaped([n, k])
+                let a = network(images(inputs(out))).reshaped([n, k, d]).slice(i..<(i + 1), alongAxis: 2).reshaped([
+                    n, k,
+                ])
                 steps.sampling += 1
                 ImageSampling.step(
-                    a, index: i, given: given, levels: levels, dimension: d, pixels: &out, logProbabilities: &logProbabilities,
+                    a, index: i, given: given, levels: levels, dimension: d, pixels: &out,
+                    logProbabilities: &logProbabilities,
                     using: &rng)
             }
         }

@@ -33,21 +33,25 @@ public struct RasterLSTM<Scalar: TensorScalar>: PixelRNN {
         self.height = height
         self.width = width
         self.levels = levels
-        cell = LSTMCell(inputSize: (levels == 2 ? 1 : levels + 1) + 1 + height + width, hiddenSize: hiddenSize, using: &rng)
+        cell = LSTMCell(
+            inputSize: (levels == 2 ? 1 : levels + 1) + 1 + height + width, hiddenSize: hiddenSize, using: &rng)
         head = Linear(hiddenSize, levels == 2 ? 1 : levels, using: &rng)
     }
 
     public var hiddenSize: Int { cell.hiddenSize }
     public var parameters: [Parameter<Scalar>] { cell.parameters + head.parameters }
     /// Multiply-adds per pixel of one pass: the LSTM step's two matrix products and the output layer.
-    public var multiplyAddsPerPixel: Int { cell.inputWeight.value.count + cell.hiddenWeight.value.count + head.weight.value.count }
+    public var multiplyAddsPerPixel: Int {
+        cell.inputWeight.value.count + cell.hiddenWeight.value.count + head.weight.value.count
+    }
     public var trainingSteps: Int { height * width }
     public var samplingSteps: Int { height * width }
 
     /// The inputs that do not depend on the image: start flag and one-hot row and column of every
     /// step, [D, 1 + H + W].
     var positions: [Scalar] {
-        let d = dimension, size = 1 + height + width
+        let d = dimension
+        let size = 1 + height + width
         var out = [Scalar](repeating: 0, count: d * size)
         out[0] = 1
         for i in 0..<d {
@@ -73,7 +77,8 @@ public struct RasterLSTM<Scalar: TensorScalar>: PixelRNN {
     public func logits(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
         precondition(
             inputs.rank == 3 && inputs.shape[1] == dimension && inputs.shape[2] == encodingSize,
-            "RasterLSTM(\(height)x\(width), \(levels) levels) needs inputs [N, \(dimension), \(encodingSize)], got \(inputs.shape)")
+            "RasterLSTM(\(height)x\(width), \(levels) levels) needs inputs [N, \(dimension), \(encodingSize)], got \(inputs.shape)"
+        )
         let (n, d) = (inputs.shape[0], dimension)
         // D steps, one after the other: this recurrence is why the raster LSTM is slow. All D
         // inputs are known (teacher forcing), so the cell runs them as one fused sequence op, but

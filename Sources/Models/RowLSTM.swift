@@ -62,10 +62,12 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
             mask: RowLSTM.maskA(outChannels: features, inChannels: e, kernelSize: inputKernel), using: &rng)
         let (c, h) = (features, hiddenSize)
         inputToState = Parameter(
-            Initializer.uniformFanIn.make([3 * c, 4 * h], fanIn: 2 * c, fanOut: 4 * h, using: &rng), name: "inputToState")
+            Initializer.uniformFanIn.make([3 * c, 4 * h], fanIn: 2 * c, fanOut: 4 * h, using: &rng),
+            name: "inputToState")
         inputToStateMask = Tensor(shape: [3 * c, 1], scalars: (0..<(3 * c)).map { $0 < 2 * c ? 1 : 0 })
         stateToState = Parameter(
-            Initializer.uniformFanIn.make([3 * h, 4 * h], fanIn: 3 * h, fanOut: 4 * h, using: &rng), name: "stateToState")
+            Initializer.uniformFanIn.make([3 * h, 4 * h], fanIn: 3 * h, fanOut: 4 * h, using: &rng),
+            name: "stateToState")
         var b = [Scalar](repeating: 0, count: 4 * h)
         for j in h..<(2 * h) { b[j] = 1 }
         bias = Parameter(Tensor(b), name: "bias")
@@ -79,7 +81,8 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
     public static func maskA(outChannels: Int, inChannels: Int, kernelSize k: Int) -> Tensor<Scalar> {
         let r = k / 2
         let one = (0..<(k * k)).map { p -> Scalar in p / k < r || (p / k == r && p % k < r) ? 1 : 0 }
-        return Tensor(shape: [outChannels, inChannels, k, k], scalars: (0..<(outChannels * inChannels)).flatMap { _ in one })
+        return Tensor(
+            shape: [outChannels, inChannels, k, k], scalars: (0..<(outChannels * inChannels)).flatMap { _ in one })
     }
 
     public var features: Int { inputConv.weight.shape[0] }
@@ -90,7 +93,8 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
     /// Multiply-adds per pixel of one pass: the mask-A window, the input-to-state taps j - 1 and j,
     /// the state-to-state taps, the two 1x1 layers.
     public var multiplyAddsPerPixel: Int {
-        inputConv.activeWeights + 2 * features * 4 * hiddenSize + stateToState.value.count + hiddenLayer.weight.value.count
+        inputConv.activeWeights + 2 * features * 4 * hiddenSize + stateToState.value.count
+            + hiddenLayer.weight.value.count
             + outputLayer.weight.value.count
     }
     public var trainingSteps: Int { height }
@@ -151,7 +155,8 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
     public func logits(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
         precondition(
             inputs.rank == 3 && inputs.shape[1] == dimension && inputs.shape[2] == encodingSize,
-            "RowLSTM(\(height)x\(width), \(levels) levels) needs inputs [N, \(dimension), \(encodingSize)], got \(inputs.shape)")
+            "RowLSTM(\(height)x\(width), \(levels) levels) needs inputs [N, \(dimension), \(encodingSize)], got \(inputs.shape)"
+        )
         let (n, w, h) = (inputs.shape[0], width, hiddenSize)
         let images = inputs.permuted([0, 2, 1]).reshaped([n, encodingSize, height, w])
         // The input-to-state part of every row at once (it does not depend on the state), row-major
@@ -211,7 +216,8 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
             var cell = Tensor<Scalar>.zeros([n, w, h])
             for i in 0..<height {
                 let above = rowWindows(hidden).reshaped([n, w, 3 * h])
-                var hiddens: [Tensor<Scalar>] = [], cells: [Tensor<Scalar>] = []
+                var hiddens: [Tensor<Scalar>] = []
+                var cells: [Tensor<Scalar>] = []
                 for j in 0..<w {
                     // The windows of F_{i,j-1} and F_{i,j}, [N * 2, k k E]; F_{i,-1} is zero padding.
                     var windows = [Scalar](repeating: 0, count: n * 2 * k * k * e)
@@ -221,18 +227,22 @@ public struct RowLSTM<Scalar: TensorScalar>: PixelRNN {
                                 for b in 0..<k {
                                     let (y, x) = (i - r + a, j - 1 + t - r + b)
                                     guard y >= 0, y < height, x >= 0, x < w else { continue }
-                                    let from = (m * d + y * w + x) * e, to = (((m * 2 + t) * k + a) * k + b) * e
+                                    let from = (m * d + y * w + x) * e
+                                    let to = (((m * 2 + t) * k + a) * k + b) * e
                                     for q in 0..<e { windows[to + q] = code[from + q] }
                                 }
                             }
                         }
                     }
-                    var f = Tensor.matmul(Tensor(shape: [n * 2, k * k * e], scalars: windows), kernel) + inputConv.bias.value
+                    var f =
+                        Tensor.matmul(Tensor(shape: [n * 2, k * k * e], scalars: windows), kernel)
+                        + inputConv.bias.value
                     if j == 0 {
                         f = f * Tensor(shape: [n * 2, 1], scalars: (0..<(2 * n)).map { $0 % 2 == 0 ? 0 : 1 })
                     }
                     let input = Tensor.concatenate(
-                        [f.reshaped([n, 2 * c]), above.slice(j..<(j + 1), alongAxis: 1).reshaped([n, 3 * h])], alongAxis: 1)
+                        [f.reshaped([n, 2 * c]), above.slice(j..<(j + 1), alongAxis: 1).reshaped([n, 3 * h])],
+                        alongAxis: 1)
                     let both = Tensor.lstmStep(
                         input: input, hidden: noHidden, cell: cell.slice(j..<(j + 1), alongAxis: 1).reshaped([n, h]),
                         inputWeight: stepWeight, hiddenWeight: noHiddenWeight, bias: bias.value)

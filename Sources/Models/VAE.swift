@@ -66,19 +66,28 @@ public final class VAE<Scalar: TensorScalar>: Layer {
         decoderActivation: Activation = .relu, likelihood: VAELikelihood = .bernoulli, using rng: inout Random
     ) {
         precondition(dataSize > 0 && latentSize > 0, "a VAE needs positive data and latent sizes")
-        if case .categorical(let levels) = likelihood { precondition(levels >= 2, "a categorical decoder needs at least 2 levels") }
-        if case .gaussian(.learned(let floor)) = likelihood { precondition(floor >= 0, "a variance floor must be >= 0, got \(floor)") }
+        if case .categorical(let levels) = likelihood {
+            precondition(levels >= 2, "a categorical decoder needs at least 2 levels")
+        }
+        if case .gaussian(.learned(let floor)) = likelihood {
+            precondition(floor >= 0, "a variance floor must be >= 0, got \(floor)")
+        }
         self.dataSize = dataSize
         self.latentSize = latentSize
         self.likelihood = likelihood
         encoder = MLP(sizes: [dataSize] + hiddenSizes + [2 * latentSize], activation: encoderActivation, using: &rng)
         decoder = MLP(
-            sizes: [latentSize] + hiddenSizes.reversed() + [dataSize * likelihood.outputsPerPixel], activation: decoderActivation,
+            sizes: [latentSize] + hiddenSizes.reversed() + [dataSize * likelihood.outputsPerPixel],
+            activation: decoderActivation,
             using: &rng)
-        sharedLogVariance = likelihood == .gaussian(variance: .shared) ? Parameter(Tensor(shape: [1], scalars: [0]), name: "log-variance") : nil
+        sharedLogVariance =
+            likelihood == .gaussian(variance: .shared)
+            ? Parameter(Tensor(shape: [1], scalars: [0]), name: "log-variance") : nil
     }
 
-    public var parameters: [Parameter<Scalar>] { encoder.parameters + decoder.parameters + (sharedLogVariance.map { [$0] } ?? []) }
+    public var parameters: [Parameter<Scalar>] {
+        encoder.parameters + decoder.parameters + (sharedLogVariance.map { [$0] } ?? [])
+    }
 
     /// The number of trainable numbers.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
@@ -92,7 +101,9 @@ public final class VAE<Scalar: TensorScalar>: Layer {
 
     /// The reparameterization trick: z = mu + sigma * eps with sigma = e^(logvar / 2). `noise` (eps)
     /// has the shape of `mean` or a leading extra axis of samples ([S, N, K] for [N, K] means).
-    public static func reparameterize(mean: Tensor<Scalar>, logVariance: Tensor<Scalar>, noise: Tensor<Scalar>) -> Tensor<Scalar> {
+    public static func reparameterize(mean: Tensor<Scalar>, logVariance: Tensor<Scalar>, noise: Tensor<Scalar>)
+        -> Tensor<Scalar>
+    {
         mean + (logVariance * 0.5).exp() * noise
     }
 
@@ -113,12 +124,18 @@ public final class VAE<Scalar: TensorScalar>: Layer {
     /// (means first, then the raw variances when they are learned): [..., D] each (the shared
     /// log-variance broadcast).
     public func gaussianParameters(_ output: Tensor<Scalar>) -> (mean: Tensor<Scalar>, logVariance: Tensor<Scalar>) {
-        guard case .gaussian(let variance) = likelihood else { preconditionFailure("\(likelihood.name) decoder has no Gaussian parameters") }
+        guard case .gaussian(let variance) = likelihood else {
+            preconditionFailure("\(likelihood.name) decoder has no Gaussian parameters")
+        }
         let axis = output.rank - 1
         let mean = output.slice(0..<dataSize, alongAxis: axis)
         switch variance {
         case .learned(let floor):
-            return (mean, DecoderLogLikelihood.flooredLogVariance(raw: output.slice(dataSize..<(2 * dataSize), alongAxis: axis), floor: floor))
+            return (
+                mean,
+                DecoderLogLikelihood.flooredLogVariance(
+                    raw: output.slice(dataSize..<(2 * dataSize), alongAxis: axis), floor: floor)
+            )
         case .shared:
             return (mean, sharedLogVariance!.value.broadcasted(to: mean.shape))
         }
@@ -167,10 +184,14 @@ public final class VAE<Scalar: TensorScalar>: Layer {
     }
 
     /// The training loss: -ELBO averaged over the batch, in nats per image.
-    public func loss(_ x: Tensor<Scalar>, noise: Tensor<Scalar>) -> Tensor<Scalar> { -elboTerms(x, noise: noise).elbo.mean() }
+    public func loss(_ x: Tensor<Scalar>, noise: Tensor<Scalar>) -> Tensor<Scalar> {
+        -elboTerms(x, noise: noise).elbo.mean()
+    }
 
     /// eps ~ N(0, I) for `count` images: [count, K].
-    public func noise(count: Int, using rng: inout Random) -> Tensor<Scalar> { .normal([count, latentSize], using: &rng) }
+    public func noise(count: Int, using rng: inout Random) -> Tensor<Scalar> {
+        .normal([count, latentSize], using: &rng)
+    }
 
     /// The three log-densities behind the importance weights of S samples z_s = mu + sigma * eps_s
     /// per image, for x [N, D] and noise [S, N, K]: log p(x|z_s), log p(z_s) and log q(z_s|x), each
@@ -202,7 +223,8 @@ public final class VAE<Scalar: TensorScalar>: Layer {
     ///     IWAE_k(x) = log (1/k) sum_s p(x, z_s) / q(z_s|x),  z_s ~ q(z|x),
     /// computed with a stable log-mean-exp: [N]. E[IWAE_1] is the ELBO, E[IWAE_k] grows with k and
     /// tends to log p(x).
-    public func importanceWeightedBound(_ x: Tensor<Scalar>, samples k: Int, using rng: inout Random) -> Tensor<Scalar> {
+    public func importanceWeightedBound(_ x: Tensor<Scalar>, samples k: Int, using rng: inout Random) -> Tensor<Scalar>
+    {
         let w = logImportanceWeights(x, noise: .normal([k, x.shape[0], latentSize], using: &rng))
         return Likelihood.logMeanExp(w, alongAxis: 0)
     }
@@ -223,10 +245,14 @@ public final class VAE<Scalar: TensorScalar>: Layer {
         case .categorical(let levels):
             let logits = withoutGradient { decode(.normal([count, latentSize], using: &rng)) }
             let probabilities = logits.reshaped([count * dataSize, levels]).logSoftmax().exp().scalars
-            let drawn = (0..<(count * dataSize)).map { i in Scalar(rng.categorical(Array(probabilities[(i * levels)..<((i + 1) * levels)]))) }
+            let drawn = (0..<(count * dataSize)).map { i in
+                Scalar(rng.categorical(Array(probabilities[(i * levels)..<((i + 1) * levels)])))
+            }
             return Tensor(shape: [count, dataSize], scalars: drawn)
         case .gaussian:
-            let (mean, logVariance) = withoutGradient { gaussianParameters(decode(.normal([count, latentSize], using: &rng))) }
+            let (mean, logVariance) = withoutGradient {
+                gaussianParameters(decode(.normal([count, latentSize], using: &rng)))
+            }
             return withoutGradient { mean + (logVariance * 0.5).exp() * Tensor<Scalar>.normal(mean.shape, using: &rng) }
         }
     }
@@ -260,7 +286,8 @@ extension VAE {
     public func evaluate(
         _ x: Tensor<Scalar>, samples: Int, ks: [Int], pointsPerChunk: Int = 8192, using rng: inout Random
     ) -> VAEEvaluation {
-        precondition(ks.allSatisfy { $0 > 0 && samples % $0 == 0 }, "every k in \(ks) must divide the \(samples) samples")
+        precondition(
+            ks.allSatisfy { $0 > 0 && samples % $0 == 0 }, "every k in \(ks) must divide the \(samples) samples")
         let n = x.shape[0]
         let imagesPerChunk = Swift.max(1, Swift.min(n, pointsPerChunk / samples))
         var result = VAEEvaluation()
@@ -278,10 +305,13 @@ extension VAE {
                 let w = (d.likelihood + d.prior - d.posterior).scalars.map(Double.init)
                 let kl = Tensor.gaussianKL(mean: mean, logVariance: logVariance).sum(alongAxis: 1).scalars
                 for j in 0..<m {
-                    result.reconstruction.append((0..<samples).reduce(0.0) { $0 + logLikelihood[$1 * m + j] } / Double(samples))
+                    result.reconstruction.append(
+                        (0..<samples).reduce(0.0) { $0 + logLikelihood[$1 * m + j] } / Double(samples))
                     result.kl.append(Double(kl[j]))
                     let weights = (0..<samples).map { w[$0 * m + j] }
-                    for k in ks { result.importanceWeighted[k]!.append(Self.meanOfGroupedLogMeanExp(weights, groupSize: k)) }
+                    for k in ks {
+                        result.importanceWeighted[k]!.append(Self.meanOfGroupedLogMeanExp(weights, groupSize: k))
+                    }
                 }
                 result.means += mean.scalars.map(Double.init)
                 result.logVariances += logVariance.scalars.map(Double.init)
@@ -324,13 +354,16 @@ extension VAE {
             var start = 0
             while start < g {
                 let end = Swift.min(start + pointsPerChunk, g)
-                let z = Tensor<Scalar>(shape: [end - start, 2], scalars: points[(2 * start)..<(2 * end)].map { Scalar($0) })
+                let z = Tensor<Scalar>(
+                    shape: [end - start, 2], scalars: points[(2 * start)..<(2 * end)].map { Scalar($0) })
                 let output = decode(z)
-                logLikelihood += self.logLikelihood(output, images: x.broadcasted(to: [end - start, dataSize])).scalars.map(Double.init)
+                logLikelihood += self.logLikelihood(output, images: x.broadcasted(to: [end - start, dataSize])).scalars
+                    .map(Double.init)
                 start = end
             }
             let log2Pi = Foundation.log(2 * Double.pi)
-            var logPrior = [Double](repeating: 0, count: g), logQ = [Double](repeating: 0, count: g)
+            var logPrior = [Double](repeating: 0, count: g)
+            var logQ = [Double](repeating: 0, count: g)
             for j in 0..<g {
                 for a in 0..<2 {
                     let z = points[2 * j + a]
@@ -346,11 +379,15 @@ extension VAE {
     /// grids fitted to p(z|x) and to q(z|x) (`LatentQuadrature.fitted`: `count` points per axis,
     /// up to `maxCount` until the rule at twice the spacing agrees to `tolerance` nats). A smooth
     /// decoder (tanh) meets 1e-6 with few points; a ReLU decoder's kinks need more.
-    public func quadrature(of image: Tensor<Scalar>, count: Int = 49, maxCount: Int = 193, tolerance: Double = 1e-6) -> LatentQuadratureResult {
+    public func quadrature(of image: Tensor<Scalar>, count: Int = 49, maxCount: Int = 193, tolerance: Double = 1e-6)
+        -> LatentQuadratureResult
+    {
         let (mean, logVariance) = withoutGradient { encode(image.reshaped([1, dataSize])) }
         let m = mean.scalars.map(Double.init)
         let s = logVariance.scalars.map { Foundation.exp(0.5 * Double($0)) }
-        return LatentQuadrature.fitted(qMean: m, qStd: s, count: count, maxCount: maxCount, tolerance: tolerance) { densities(of: image, on: $0) }
+        return LatentQuadrature.fitted(qMean: m, qStd: s, count: count, maxCount: maxCount, tolerance: tolerance) {
+            densities(of: image, on: $0)
+        }
     }
 }
 
@@ -375,7 +412,9 @@ extension VAE {
     public func posteriorSampleMeans(_ x: Tensor<Scalar>, using rng: inout Random) -> Tensor<Scalar> {
         withoutGradient {
             let (mean, logVariance) = encode(x)
-            return decode(Self.reparameterize(mean: mean, logVariance: logVariance, noise: noise(count: x.shape[0], using: &rng))).sigmoid()
+            return decode(
+                Self.reparameterize(mean: mean, logVariance: logVariance, noise: noise(count: x.shape[0], using: &rng))
+            ).sigmoid()
         }
     }
 }

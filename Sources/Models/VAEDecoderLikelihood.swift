@@ -61,13 +61,18 @@ public enum VAELikelihood: Sendable, Equatable {
 public enum DecoderLogLikelihood {
     /// log p(x|z) = sum_i log softmax(l_i)[x_i] for logits [..., D * L] (pixel i's L logits
     /// consecutive) and levels x [..., D] holding integers 0..<L: the shape [...].
-    public static func categorical<S: TensorScalar>(logits: Tensor<S>, levels x: Tensor<S>, levelCount: Int) -> Tensor<S> {
+    public static func categorical<S: TensorScalar>(logits: Tensor<S>, levels x: Tensor<S>, levelCount: Int) -> Tensor<
+        S
+    > {
         let d = x.shape.last!
-        precondition(logits.shape.dropLast() == x.shape.dropLast() && logits.shape.last == d * levelCount,
-                     "categorical log-likelihood: logits \(logits.shape) do not hold \(levelCount) per pixel of \(x.shape)")
+        precondition(
+            logits.shape.dropLast() == x.shape.dropLast() && logits.shape.last == d * levelCount,
+            "categorical log-likelihood: logits \(logits.shape) do not hold \(levelCount) per pixel of \(x.shape)")
         let labels = x.scalars.map { value -> Int in
             let k = Int(Double(value).rounded())
-            precondition(k >= 0 && k < levelCount && Double(k) == Double(value), "a level must be an integer in 0..<\(levelCount), got \(value)")
+            precondition(
+                k >= 0 && k < levelCount && Double(k) == Double(value),
+                "a level must be an integer in 0..<\(levelCount), got \(value)")
             return k
         }
         let perPixel = Tensor.crossEntropy(logits: logits.reshaped(x.shape + [levelCount]), labels: labels)  // [..., D]

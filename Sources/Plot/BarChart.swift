@@ -42,7 +42,8 @@ public func barChart<T: BinaryFloatingPoint>(
         yLabel: yLabel, legend: legend
     ) { frame, canvas in
         if axisStart != nil {
-            drawBarsFromAxisFoot(values, labels: labels, colors: colors, reference: reference, frame: frame, on: &canvas)
+            drawBarsFromAxisFoot(
+                values, labels: labels, colors: colors, reference: reference, frame: frame, on: &canvas)
             return
         }
         let barWidth = frame.pixelX(0.3) - frame.pixelX(-0.3)
@@ -105,7 +106,8 @@ private func drawBarsFromAxisFoot(
     }
     guard broken else { return }
     let note = "note: the y axis starts at \(frame.yAxis.labels[0]), not at 0 (broken-axis mark)"
-    canvas.drawText(note, x: (frame.left + frame.right) / 2, y: canvas.height - 1 - frame.padding, anchor: .bottom, scale: s)
+    canvas.drawText(
+        note, x: (frame.left + frame.right) / 2, y: canvas.height - 1 - frame.padding, anchor: .bottom, scale: s)
     // The break: a white gap across the y axis between two parallel slanted strokes.
     let (x, y, half) = (frame.left, frame.bottom - 8 * s, 5 * s)
     canvas.fillRect(x: x - half, y: y - s, width: 2 * half + 1, height: 3 * s, color: .white)

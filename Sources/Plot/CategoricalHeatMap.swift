@@ -18,7 +18,8 @@ public func categoricalHeatMap(
         categories.count == rows * columns,
         "a \(rows)x\(columns) heat map needs \(rows * columns) categories, got \(categories.count)")
     precondition(
-        categories.allSatisfy { colors.indices.contains($0) }, "every category must index one of the \(colors.count) colours")
+        categories.allSatisfy { colors.indices.contains($0) },
+        "every category must index one of the \(colors.count) colours")
     precondition(names.isEmpty || names.count == colors.count, "a legend needs one name per colour")
     let cell = cellSize ?? min(max(320 / max(rows, columns), 4), 64)
     let (mapWidth, mapHeight) = (columns * cell, rows * cell)
@@ -57,7 +58,8 @@ public func categoricalHeatMap(
     }
     for (row, column) in highlight {
         precondition(
-            row >= 0 && row < rows && column >= 0 && column < columns, "highlighted cell (\(row), \(column)) is off the map")
+            row >= 0 && row < rows && column >= 0 && column < columns,
+            "highlighted cell (\(row), \(column)) is off the map")
         canvas.strokeRect(
             x: mapLeft + column * cell, y: mapTop + row * cell, width: cell, height: cell,
             color: contrasting(colors[categories[row * columns + column]]), lineWidth: max(2, cell / 12))
@@ -94,7 +96,9 @@ public func categoricalLegend(_ names: [String], colors: [Color], columns: Int? 
     let rowCount = (names.count + perRow - 1) / perRow
     // Every entry of a column as wide as the widest name in it, so the columns line up.
     let entryWidths = (0..<perRow).map { c in
-        stride(from: c, to: names.count, by: perRow).map { swatch + 2 * gap + Canvas.textSize(names[$0], scale: s).width }.max()!
+        stride(from: c, to: names.count, by: perRow).map {
+            swatch + 2 * gap + Canvas.textSize(names[$0], scale: s).width
+        }.max()!
     }
     let spacing = 6 * gap
     let width = 2 * padding + entryWidths.reduce(0, +) + (perRow - 1) * spacing

@@ -15,7 +15,8 @@ public func mappingPlot(
     height: Int = 520, bandHeight: Int? = nil
 ) -> Canvas {
     for curve in curves {
-        precondition(curve.y.count == x.count, "curve \(curve.name) has \(curve.y.count) values for \(x.count) x values")
+        precondition(
+            curve.y.count == x.count, "curve \(curve.name) has \(curve.y.count) values for \(x.count) x values")
     }
     let band = bandHeight ?? height * 3 / 10
     let topHeight = height - band
@@ -23,7 +24,9 @@ public func mappingPlot(
     let (lineWidth, dash) = (s, 5 * s)
     let colors = curves.indices.map { curves[$0].color ?? Color.categorical[$0 % Color.categorical.count] }
     let legend = curves.indices.filter { !curves[$0].name.isEmpty }.map { i in
-        LegendEntry(name: curves[i].name, color: colors[i], swatch: .line(width: lineWidth, dash: curves[i].style == .dashed ? dash : nil))
+        LegendEntry(
+            name: curves[i].name, color: colors[i],
+            swatch: .line(width: lineWidth, dash: curves[i].style == .dashed ? dash : nil))
     }
     let xAxis = Axis(covering: x, maxTicks: PlotFrame.maxTicks(width: width, height: topHeight).x)
     // The legend is drawn here rather than by drawPlot, so that the plot is laid out once and its
@@ -36,8 +39,12 @@ public func mappingPlot(
         captured = frame
         frame.clip(&canvas) { canvas in
             for (i, curve) in curves.enumerated() {
-                let points = zip(x, curve.y).filter { $0.0.isFinite && $0.1.isFinite }.map { (frame.pixelX($0.0), frame.pixelY($0.1)) }
-                canvas.drawPolyline(points.map { (x: $0.0, y: $0.1) }, color: colors[i], width: lineWidth, dash: curve.style == .dashed ? dash : nil)
+                let points = zip(x, curve.y).filter { $0.0.isFinite && $0.1.isFinite }.map {
+                    (frame.pixelX($0.0), frame.pixelY($0.1))
+                }
+                canvas.drawPolyline(
+                    points.map { (x: $0.0, y: $0.1) }, color: colors[i], width: lineWidth,
+                    dash: curve.style == .dashed ? dash : nil)
             }
         }
     }

@@ -131,8 +131,10 @@ struct PlotFrame {
                 let trial = PlotFrame(
                     width: size.width, height: size.height, x: xAxis, y: plain, title: title, xLabel: xLabel,
                     yLabel: yLabel)
-                let (areaWidth, areaHeight) = (Double(width - (size.width - (trial.right - trial.left))),
-                    Double(height - (size.height - (trial.bottom - trial.top))))
+                let (areaWidth, areaHeight) = (
+                    Double(width - (size.width - (trial.right - trial.left))),
+                    Double(height - (size.height - (trial.bottom - trial.top)))
+                )
                 let (xSpan, ySpan) = (xAxis.upper - xAxis.lower, plain.upper - plain.lower)
                 let pixelsPerUnit = min(areaWidth / xSpan, areaHeight / ySpan)
                 size = (
@@ -141,7 +143,8 @@ struct PlotFrame {
                 )
             }
             let frame = PlotFrame(
-                width: size.width, height: size.height, x: xAxis, y: plain, title: title, xLabel: xLabel, yLabel: yLabel)
+                width: size.width, height: size.height, x: xAxis, y: plain, title: title, xLabel: xLabel, yLabel: yLabel
+            )
             var canvas = Canvas(width: size.width, height: size.height)
             frame.drawAxes(on: &canvas)
             drawData(frame, &canvas)

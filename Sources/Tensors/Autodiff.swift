@@ -83,7 +83,11 @@ final class Tape<Scalar: TensorScalar> {
         } else {
             // In place: copy on write leaves any tensor that shares the storage untouched.
             total!.scalars.withUnsafeMutableBufferPointer { y in
-                if y.count > 0 { reduced.scalars.withUnsafeBufferPointer { addInPlace(y.baseAddress!, $0.baseAddress!, count: y.count) } }
+                if y.count > 0 {
+                    reduced.scalars.withUnsafeBufferPointer {
+                        addInPlace(y.baseAddress!, $0.baseAddress!, count: y.count)
+                    }
+                }
             }
         }
     }
@@ -215,12 +219,16 @@ public struct TapeGraph: Sendable {
     /// are the same record), or nil when `end` does not depend on `start`. One loop in creation
     /// order: the length to a record is one more than the longest to any of its parents.
     public func longestPath(from start: Int, to end: Int) -> Int? {
-        precondition(nodes.indices.contains(start) && nodes.indices.contains(end), "records \(start), \(end) are not on a tape of \(nodes.count)")
+        precondition(
+            nodes.indices.contains(start) && nodes.indices.contains(end),
+            "records \(start), \(end) are not on a tape of \(nodes.count)")
         guard start <= end else { return nil }
         var length = [Int](repeating: -1, count: end + 1)
         length[start] = 0
         for r in (start + 1)..<(end + 1) {
-            for p in nodes[r].parents where p >= start && length[p] >= 0 { length[r] = Swift.max(length[r], length[p] + 1) }
+            for p in nodes[r].parents where p >= start && length[p] >= 0 {
+                length[r] = Swift.max(length[r], length[p] + 1)
+            }
         }
         return length[end] >= 0 ? length[end] : nil
     }
@@ -244,7 +252,9 @@ public func recordedTape<Scalar: TensorScalar>(
         let value = f(watched)
         let output = value.node.flatMap { $0.tape == tape.id ? $0.index : nil }
         return TapeGraph(
-            nodes: tape.records.map { TapeGraph.Node(op: $0.op, shape: $0.shape, parents: $0.inputs.compactMap { $0 }) },
+            nodes: tape.records.map {
+                TapeGraph.Node(op: $0.op, shape: $0.shape, parents: $0.inputs.compactMap { $0 })
+            },
             inputs: watched.map { $0.node!.index }, output: output)
     }
 }

@@ -23,7 +23,8 @@ public enum GradientCheck {
 
         public var description: String {
             if elements == 0 { return "no element compared: the check proves nothing" }
-            return "max relative error \(maxRelativeError) over \(elements) elements (input \(worst.input), element \(worst.element): autodiff \(worst.analytic), finite difference \(worst.numeric))"
+            return
+                "max relative error \(maxRelativeError) over \(elements) elements (input \(worst.input), element \(worst.element): autodiff \(worst.analytic), finite difference \(worst.numeric))"
         }
     }
 
@@ -51,7 +52,8 @@ public enum GradientCheck {
         var elements = 0
         for (k, x) in inputs.enumerated() {
             for i in 0..<x.count {
-                var plus = inputs, minus = inputs
+                var plus = inputs
+                var minus = inputs
                 plus[k].scalars[i] += epsilon
                 minus[k].scalars[i] -= epsilon
                 let numeric = (loss(plus).item - loss(minus).item) / (2 * epsilon)

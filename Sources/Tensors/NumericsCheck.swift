@@ -17,7 +17,9 @@ public enum NumericsCheck {
     }
 
     /// Records `t` as the first non-finite result if it is one (only in check mode).
-    static func inspect<S: TensorScalar>(_ t: Tensor<S>, op: @autoclosure () -> String, shapes: @autoclosure () -> [[Int]]) {
+    static func inspect<S: TensorScalar>(
+        _ t: Tensor<S>, op: @autoclosure () -> String, shapes: @autoclosure () -> [[Int]]
+    ) {
         guard let monitor, monitor.first == nil else { return }
         if let bad = t.scalars.firstIndex(where: { !$0.isFinite }) {
             monitor.first = NonFiniteValueError(

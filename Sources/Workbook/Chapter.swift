@@ -73,7 +73,10 @@ public final class Chapter {
             print(chapter.results.rendered())
             try chapter.saveMetrics()
             if let path = options.results { try chapter.results.writeJSON(to: path) }
-            print(String(format: "Chapter %d finished in %.1f s; figures in %@", number, chapter.elapsed, chapter.figures.path))
+            print(
+                String(
+                    format: "Chapter %d finished in %.1f s; figures in %@", number, chapter.elapsed,
+                    chapter.figures.path))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             Foundation.exit(1)
@@ -101,7 +104,8 @@ public final class Chapter {
     ) -> Double {
         record(name, value)
         let shown = Self.format(value, digits: digits)
-        let label: String, column: String
+        let label: String
+        let column: String
         if let parts = MetricName(name) {
             (label, column) = ("\(parts.data): \(parts.model)", parts.measure)
         } else {
@@ -135,7 +139,8 @@ public final class Chapter {
         let url = metricsURL(chapter: number)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let object: [String: Any] = [
-            "chapter": number, "title": title, "seed": options.seed, "quick": options.quick, "seconds": (elapsed * 10).rounded() / 10, "metrics": metrics,
+            "chapter": number, "title": title, "seed": options.seed, "quick": options.quick,
+            "seconds": (elapsed * 10).rounded() / 10, "metrics": metrics,
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: url)
@@ -173,7 +178,8 @@ public final class Chapter {
             }
             try? FileManager.default.removeItem(at: probe)
         } catch {
-            throw WorkbookError("cannot write figures to \(path): the folder is not writable; pass another one with --figures DIR")
+            throw WorkbookError(
+                "cannot write figures to \(path): the folder is not writable; pass another one with --figures DIR")
         }
         return url
     }
@@ -184,7 +190,8 @@ public final class Chapter {
         try NumericsCheck.throwIfFound(step: step)
         if !loss.isFinite {
             throw WorkbookError(
-                "training \(model): the loss became \(loss) at step \(step). Rerun with --check-numerics to find the op that produced it; a lower learning rate or gradient clipping usually fixes it")
+                "training \(model): the loss became \(loss) at step \(step). Rerun with --check-numerics to find the op that produced it; a lower learning rate or gradient clipping usually fixes it"
+            )
         }
     }
 }

@@ -9,7 +9,8 @@ public struct ChapterOptions: ParsableArguments, Sendable {
     @Flag(help: "Small sizes and few steps: a check that everything runs (seconds, not minutes).")
     public var quick = false
 
-    @Option(name: .customLong("figures"), help: ArgumentHelp("Folder the PNG figures are written to.", valueName: "dir"))
+    @Option(
+        name: .customLong("figures"), help: ArgumentHelp("Folder the PNG figures are written to.", valueName: "dir"))
     public var figuresDirectory: String = "Figures"
 
     @Flag(help: "Stop at the first op that produces NaN or infinity and name it (slower).")

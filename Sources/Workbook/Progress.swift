@@ -48,7 +48,8 @@ public final class Progress {
         let rate = Double(step) / max(elapsed, 1e-9)
         parts.append(String(format: "%.1f steps/s", rate))
         let left = Double(total - step) / max(rate, 1e-9)
-        parts.append(step >= total ? String(format: "done in %@", formatDuration(elapsed)) : "ETA \(formatDuration(left))")
+        parts.append(
+            step >= total ? String(format: "done in %@", formatDuration(elapsed)) : "ETA \(formatDuration(left))")
         if !extra.isEmpty { parts.append(extra) }
         return parts.joined(separator: " | ")
     }
@@ -59,7 +60,8 @@ public func formatDuration(_ seconds: Double) -> String {
     if !seconds.isFinite { return "?" }
     if seconds < 60 { return String(format: "%.1fs", seconds) }
     let s = Int(seconds.rounded())
-    return s < 3600 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m"
+    return s < 3600
+        ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m"
 }
 
 /// Wall-clock seconds taken by `body`, and its result.

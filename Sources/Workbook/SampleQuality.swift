@@ -64,7 +64,9 @@ extension Chapter {
         report("mnist/samples recognised/\(model)", score.recognisedFraction, note: "of \(score.count) samples")
         report("mnist/samples recognised SE/\(model)", score.standardError, digits: 3)
         report("mnist/samples mean max probability/\(model)", score.meanMaxProbability, digits: 3)
-        report("mnist/samples class entropy/\(model)", score.classEntropy, unit: "nats", note: "ln 10 = 2.30 for all ten digits equally")
+        report(
+            "mnist/samples class entropy/\(model)", score.classEntropy, unit: "nats",
+            note: "ln 10 = 2.30 for all ten digits equally")
         report("mnist/samples Frechet distance/\(model)", frechet, digits: 1)
         let verdict = SampleVerdict(score: score, frechetDistance: frechet)
         if let grid {
@@ -75,7 +77,8 @@ extension Chapter {
             }
             try imageGrid(
                 Array(pixels[0..<(shown * 784)]), shape: [shown, 28, 28], levels: 2, columns: 12, scale: 2,
-                tileCaptions: captions, title: "\(model): \(verdict.summary) (\(score.count) samples; captions: digit, confidence)"
+                tileCaptions: captions,
+                title: "\(model): \(verdict.summary) (\(score.count) samples; captions: digit, confidence)"
             ).writePNG(to: figurePath(grid))
             print("wrote \(grid): 48 samples of \(model) with the judge's verdicts")
         }
@@ -101,6 +104,7 @@ public struct SampleVerdict: Sendable {
     public let frechetDistance: Double
     /// One line for a sample grid's title: "recognised 0.62 +- 0.02, FD 12.3".
     public var summary: String {
-        String(format: "recognised %.2f +- %.2f, FD %.1f", score.recognisedFraction, score.standardError, frechetDistance)
+        String(
+            format: "recognised %.2f +- %.2f, FD %.1f", score.recognisedFraction, score.standardError, frechetDistance)
     }
 }

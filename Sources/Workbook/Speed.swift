@@ -47,10 +47,11 @@ public func measureSpeed(
     let adam = Adam<Float>(learningRate: 1e-4)
     var (images, seconds) = (0, 0.0)
     for (b, batch) in data.shuffledBatches(size: 16, using: &rng).enumerated() where b < trainingSteps {
-        seconds += timed {
-            let (_, grads) = valueAndGradient(of: model.parameters) { model.loss(batch.pixels) }
-            adam.update(model.parameters, with: grads)
-        }.seconds
+        seconds +=
+            timed {
+                let (_, grads) = valueAndGradient(of: model.parameters) { model.loss(batch.pixels) }
+                adam.update(model.parameters, with: grads)
+            }.seconds
         images += batch.count
     }
     for (p, w) in zip(model.parameters, saved) { p.value = w }
@@ -66,7 +67,8 @@ public func measureSpeed(
     let big = d > 100
     s.logLikelihoodMs = medianMilliseconds(big ? 5 : 21) { _ = model.logLikelihoods(one) }
     s.sampleMs = medianMilliseconds(quick || big ? 3 : 7) { _ = model.sample(count: 1, using: &rng) }
-    s.batchSampleMs = timed { _ = model.sample(count: samplingBatch, using: &rng) }.seconds * 1000 / Double(samplingBatch)
+    s.batchSampleMs =
+        timed { _ = model.sample(count: samplingBatch, using: &rng) }.seconds * 1000 / Double(samplingBatch)
     if let naive { s.naiveSampleMs = medianMilliseconds(big ? 1 : 3) { _ = naive.sample(count: 1, using: &rng) } }
     return s
 }

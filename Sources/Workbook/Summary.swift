@@ -36,9 +36,11 @@ public struct WorkbookSummary {
             else {
                 throw WorkbookError("\(url.path) is not a chapter metrics file; rerun chapter \(n) to rewrite it")
             }
-            found.append(ChapterMetrics(
-                number: n, title: object["title"] as? String ?? "Chapter \(n)", quick: object["quick"] as? Bool ?? false,
-                seconds: object["seconds"] as? Double, metrics: metrics))
+            found.append(
+                ChapterMetrics(
+                    number: n, title: object["title"] as? String ?? "Chapter \(n)",
+                    quick: object["quick"] as? Bool ?? false,
+                    seconds: object["seconds"] as? Double, metrics: metrics))
         }
         self.chapters = found
     }
@@ -58,7 +60,13 @@ public struct WorkbookSummary {
     public func modelsTable() -> ResultsTable {
         let table = ResultsTable(title: "Every model on its test split (nats per image; lower is better)")
         for chapter in chapters {
-            struct Row { var nll: String?; var bpd: String?; var elbo: String?; var iwae: (k: Int, value: String)?; var sampling: String? }
+            struct Row {
+                var nll: String?
+                var bpd: String?
+                var elbo: String?
+                var iwae: (k: Int, value: String)?
+                var sampling: String?
+            }
             var rows: [String: Row] = [:]
             var order: [String] = []
             for name in chapter.metrics.keys.sorted() {
@@ -81,10 +89,12 @@ public struct WorkbookSummary {
             }
             for key in order {
                 let row = rows[key]!
-                table.add("ch\(chapter.number) \(key)", [
-                    "test NLL": row.nll ?? "-", "bits/dim": row.bpd ?? "-", "-ELBO": row.elbo ?? "-",
-                    "-IWAE bound": row.iwae?.value ?? "-", "sampling ms/image": row.sampling ?? "-",
-                ])
+                table.add(
+                    "ch\(chapter.number) \(key)",
+                    [
+                        "test NLL": row.nll ?? "-", "bits/dim": row.bpd ?? "-", "-ELBO": row.elbo ?? "-",
+                        "-IWAE bound": row.iwae?.value ?? "-", "sampling ms/image": row.sampling ?? "-",
+                    ])
             }
         }
         return table
@@ -114,7 +124,8 @@ public struct WorkbookSummary {
                 var likelihood = value("test NLL").map { fmt($0) } ?? "-"
                 if let elbo = value("test -ELBO") {
                     let iwae = chapter.metrics.keys.compactMap { name -> (Int, Double)? in
-                        guard let p = MetricName(name), p.data == data, p.model == model, p.measure.hasPrefix("test IWAE-"),
+                        guard let p = MetricName(name), p.data == data, p.model == model,
+                            p.measure.hasPrefix("test IWAE-"),
                             let k = Int(p.measure.dropFirst("test IWAE-".count))
                         else { return nil }
                         return (k, chapter.metrics[name]!)
@@ -124,13 +135,16 @@ public struct WorkbookSummary {
                 let recognised = value("samples recognised").map { r in
                     value("samples recognised SE").map { "\(fmt(r)) +- \(fmt($0))" } ?? fmt(r)
                 }
-                table.add("ch\(chapter.number) \(data): \(model)", [
-                    "NLL (nats)": likelihood, "recognised": recognised ?? "-",
-                    "class entropy": value("samples class entropy").map { fmt($0) } ?? "-",
-                    "Frechet distance": value("samples Frechet distance").map { fmt($0, 1) } ?? "-",
-                    "sampling ms/image": (value("sampling ms per image") ?? value("sampling ms for one image")).map { fmt($0) } ?? "-",
-                    "train s": value("train seconds").map { fmt($0, 1) } ?? "-",
-                ])
+                table.add(
+                    "ch\(chapter.number) \(data): \(model)",
+                    [
+                        "NLL (nats)": likelihood, "recognised": recognised ?? "-",
+                        "class entropy": value("samples class entropy").map { fmt($0) } ?? "-",
+                        "Frechet distance": value("samples Frechet distance").map { fmt($0, 1) } ?? "-",
+                        "sampling ms/image": (value("sampling ms per image") ?? value("sampling ms for one image")).map
+                        { fmt($0) } ?? "-",
+                        "train s": value("train seconds").map { fmt($0, 1) } ?? "-",
+                    ])
             }
         }
         return table
@@ -145,13 +159,18 @@ public struct WorkbookSummary {
                 guard let p = MetricName(name), p.measure == "samples recognised" else { continue }
                 func value(_ measure: String) -> Double? { chapter.metrics["\(p.data)/\(measure)/\(p.model)"] }
                 let bound = chapter.metrics.keys.compactMap { key -> (Int, Double)? in
-                    guard let q = MetricName(key), q.data == p.data, q.model == p.model, q.measure.hasPrefix("test IWAE-"),
+                    guard let q = MetricName(key), q.data == p.data, q.model == p.model,
+                        q.measure.hasPrefix("test IWAE-"),
                         let k = Int(q.measure.dropFirst("test IWAE-".count))
                     else { return nil }
                     return (k, chapter.metrics[key]!)
                 }.max { $0.0 < $1.0 }?.1
                 guard let nll = value("test NLL") ?? bound ?? value("test -ELBO") else { continue }
-                points.append((p.model, nll, chapter.metrics[name]!, value("sampling ms per image") ?? value("sampling ms for one image")))
+                points.append(
+                    (
+                        p.model, nll, chapter.metrics[name]!,
+                        value("sampling ms per image") ?? value("sampling ms for one image")
+                    ))
             }
         }
         return points
@@ -172,17 +191,21 @@ public struct WorkbookSummary {
     public func timesTable() -> ResultsTable {
         let table = ResultsTable(title: "Wall time per chapter")
         for chapter in chapters {
-            table.add("ch\(chapter.number) \(chapter.title)", [
-                "seconds": chapter.seconds.map { fmt($0, 1) } ?? "-", "mode": chapter.quick ? "quick" : "full",
-            ])
+            table.add(
+                "ch\(chapter.number) \(chapter.title)",
+                [
+                    "seconds": chapter.seconds.map { fmt($0, 1) } ?? "-", "mode": chapter.quick ? "quick" : "full",
+                ])
         }
         return table
     }
 
     /// The tables as text, skipping empty ones.
     public func rendered() -> String {
-        [modelsTable(), samplesTable(), identitiesTable(), timesTable()].filter { !$0.rows.isEmpty }.map { $0.rendered() }
-            .joined(separator: "\n\n")
+        [modelsTable(), samplesTable(), identitiesTable(), timesTable()].filter { !$0.rows.isEmpty }.map {
+            $0.rendered()
+        }
+        .joined(separator: "\n\n")
     }
 }
 

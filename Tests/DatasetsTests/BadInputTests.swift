@@ -59,7 +59,8 @@ import Testing
             expected = { i, _ in .emptyImages(path: i, shape: [3, 2, 0]) }
         case .pixelOutOfRange:
             images[16 + 9] = 17  // image 2, row 0, column 1
-            expected = { i, _ in .pixelOutOfRange(path: i, image: 2, row: 0, column: 1, byte: 25, value: 17, levels: 17) }
+            expected = { i, _ in .pixelOutOfRange(path: i, image: 2, row: 0, column: 1, byte: 25, value: 17, levels: 17)
+            }
         case .labelOutOfRange:
             labelFile[8 + 1] = 10
             expected = { _, l in .labelOutOfRange(path: l, record: 1, byte: 9, label: 10, classes: 10) }
@@ -79,7 +80,9 @@ import Testing
         let labelsURL = folder.url.appendingPathComponent("labels-idx1-ubyte")
         if let images { try folder.write(imagesURL.lastPathComponent, images) }
         if let labels { try folder.write(labelsURL.lastPathComponent, labels) }
-        if c == .folderInsteadOfFile { try FileManager.default.createDirectory(at: labelsURL, withIntermediateDirectories: false) }
+        if c == .folderInsteadOfFile {
+            try FileManager.default.createDirectory(at: labelsURL, withIntermediateDirectories: false)
+        }
 
         // Two cases go without an expected shape, which would catch them earlier as a wrong shape.
         let shape: [Int]? = c == .emptyImages || c == .countMismatch ? nil : [3, 2, 2]
@@ -89,7 +92,10 @@ import Testing
         let want = expected(imagesURL.path, labelsURL.path)
         #expect(error == want)
         let message = error?.description ?? ""
-        #expect(message.contains(c == .missingLabels || c == .labelOutOfRange || c == .folderInsteadOfFile ? labelsURL.path : imagesURL.path))
+        #expect(
+            message.contains(
+                c == .missingLabels || c == .labelOutOfRange || c == .folderInsteadOfFile
+                    ? labelsURL.path : imagesURL.path))
         if c != .folderInsteadOfFile { #expect(message.contains("Data/fetch.sh"), "\(message)") }
     }
 

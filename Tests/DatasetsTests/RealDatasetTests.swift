@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tensors
+import Testing
 
 @testable import Datasets
 
@@ -98,7 +98,8 @@ import Tensors
     @Test func environmentVariableOverridesTheFolder() {
         let elsewhere = DataDirectory.resolve(environment: [DataDirectory.environmentVariable: "/srv/digits"])
         #expect(elsewhere.path == "/srv/digits")
-        #expect(DataDirectory.resolve(environment: [DataDirectory.environmentVariable: ""]) == DataDirectory.sourceDefault)
+        #expect(
+            DataDirectory.resolve(environment: [DataDirectory.environmentVariable: ""]) == DataDirectory.sourceDefault)
         #expect(DataDirectory.resolve(environment: [:]) == DataDirectory.sourceDefault)
     }
 
@@ -108,7 +109,8 @@ import Tensors
         defer { folder.remove() }
         for name in [RealDataset.digits8x8.imagesFileName, RealDataset.digits8x8.labelsFileName] {
             try FileManager.default.copyItem(
-                at: DataDirectory.sourceDefault.appendingPathComponent(name), to: folder.url.appendingPathComponent(name))
+                at: DataDirectory.sourceDefault.appendingPathComponent(name),
+                to: folder.url.appendingPathComponent(name))
         }
         #expect(try RealDataset.digits8x8.load(from: folder.url) == RealDataset.digits8x8.load())
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tensors
+import Testing
 
 @testable import Datasets
 
@@ -162,7 +162,8 @@ import Tensors
         let points = ring.samples(1000, using: &rng)
         #expect(points.shape == [1000, 2])
         for i in 0..<1000 {
-            let r = (Double(points[i, 0]) * Double(points[i, 0]) + Double(points[i, 1]) * Double(points[i, 1])).squareRoot()
+            let r = (Double(points[i, 0]) * Double(points[i, 0]) + Double(points[i, 1]) * Double(points[i, 1]))
+                .squareRoot()
             #expect(abs(r - 2) < 0.1)
         }
     }
@@ -200,7 +201,8 @@ import Tensors
         let inv = c.inverse()
         for i in 0..<3 {
             for j in 0..<3 {
-                expectClose((0..<3).reduce(0) { $0 + a[i * 3 + $1] * inv[$1 * 3 + j] }, i == j ? 1 : 0, tolerance: 1e-12)
+                expectClose(
+                    (0..<3).reduce(0) { $0 + a[i * 3 + $1] * inv[$1 * 3 + j] }, i == j ? 1 : 0, tolerance: 1e-12)
             }
         }
         #expect(Cholesky([1, 2, 2, 1], n: 2) == nil)  // indefinite
@@ -273,5 +275,7 @@ import Tensors
 }
 
 extension Double {
-    fileprivate func isApproximatelyEqual(to other: Double) -> Bool { abs(self - other) <= 1e-12 * Swift.max(1, abs(other)) }
+    fileprivate func isApproximatelyEqual(to other: Double) -> Bool {
+        abs(self - other) <= 1e-12 * Swift.max(1, abs(other))
+    }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tensors
+import Testing
 
 @testable import Datasets
 

@@ -56,11 +56,13 @@ public enum PixelCNNKind: String, CaseIterable, Sendable {
         switch self {
         case .plain, .plainResidual:
             model = PixelCNN(
-                height: height, width: width, levels: levels, channels: channels, maskedLayers: depth - 1, firstKernel: firstKernel,
+                height: height, width: width, levels: levels, channels: channels, maskedLayers: depth - 1,
+                firstKernel: firstKernel,
                 residual: self == .plainResidual, using: &rng)
         case .gated:
             model = GatedPixelCNN(
-                height: height, width: width, levels: levels, channels: Swift.max(channels / 4, 2), layers: depth, firstKernel: firstKernel,
+                height: height, width: width, levels: levels, channels: Swift.max(channels / 4, 2), layers: depth,
+                firstKernel: firstKernel,
                 outputHidden: 4, using: &rng)
         }
         // Noise on every weight, the masked ones too: the convolution must apply its mask itself.
@@ -87,7 +89,9 @@ public enum Fixtures {
 
     /// Random network inputs [M, D, E] in (0.1, 0.9): not valid pixel codes, so that every input
     /// channel is exercised when dependencies are read off the gradients.
-    public static func randomInputs(_ model: any AutoregressiveImageModel<Double>, count: Int = 3, seed: UInt64 = 3) -> Tensor<Double> {
+    public static func randomInputs(_ model: any AutoregressiveImageModel<Double>, count: Int = 3, seed: UInt64 = 3)
+        -> Tensor<Double>
+    {
         var rng = Random(seed: seed)
         return Tensor.uniform([count, model.dimension, model.encodingSize], low: 0.1, high: 0.9, using: &rng)
     }

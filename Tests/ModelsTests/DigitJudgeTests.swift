@@ -1,7 +1,8 @@
 import Datasets
 import Foundation
-import Testing
 import Tensors
+import Testing
+
 @testable import Models
 
 /// The judge is trained here on a reduced run (a narrow net, a quarter of the training digits,
@@ -39,8 +40,11 @@ struct DigitJudgeTests {
         let rightAndSure = zip(score.predictedClasses, score.maxProbabilities).enumerated()
             .filter { n, pair in pair.0 == test.labels[n] && pair.1 >= 0.9 }.count
         #expect(Double(rightAndSure) / Double(test.count) > 0.15, "\(rightAndSure) of \(test.count)")
-        #expect(rightAndSure == score.recognised - zip(score.predictedClasses, test.labels).enumerated().filter { n, pair in
-            pair.0 != pair.1 && score.maxProbabilities[n] >= 0.9 }.count)
+        #expect(
+            rightAndSure == score.recognised
+                - zip(score.predictedClasses, test.labels).enumerated().filter { n, pair in
+                    pair.0 != pair.1 && score.maxProbabilities[n] >= 0.9
+                }.count)
         // Most digits are among the recognised ones.
         #expect(score.classHistogram.filter { $0 > 0 }.count >= 5, "\(score.classHistogram)")
     }
@@ -51,8 +55,10 @@ struct DigitJudgeTests {
     @Test func doesNotRecogniseJunk() {
         let noise = Self.noise(200, seed: 5)
         var rng = Random(seed: 6)
-        let independent = IndependentPixels(counting: Self.data.train.pixels, dimension: 784, levels: 2).sample(count: 200, using: &rng)
-        let noiseScore = Self.judge.score(noise), independentScore = Self.judge.score(independent)
+        let independent = IndependentPixels(counting: Self.data.train.pixels, dimension: 784, levels: 2).sample(
+            count: 200, using: &rng)
+        let noiseScore = Self.judge.score(noise)
+        let independentScore = Self.judge.score(independent)
         #expect(noiseScore.recognisedFraction <= 0.01)
         #expect(independentScore.recognisedFraction <= 0.02)
         #expect(independentScore.meanMaxProbability < 0.5)
@@ -62,7 +68,9 @@ struct DigitJudgeTests {
         for (p, q) in zip(broken.parameters, Self.judge.parameters) { p.value = q.value }
         broken.output.bias.value = broken.output.bias.value + Tensor((0..<10).map { $0 == 3 ? 20 : 0 })
         let brokenScore = broken.score(noise)
-        #expect(brokenScore.recognisedFraction > 0.5, "the broken judge recognises \(brokenScore.recognisedFraction) of the noise")
+        #expect(
+            brokenScore.recognisedFraction > 0.5,
+            "the broken judge recognises \(brokenScore.recognisedFraction) of the noise")
         #expect(brokenScore.classHistogram[3] == brokenScore.recognised)
     }
 

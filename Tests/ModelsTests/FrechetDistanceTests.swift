@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Tensors
+import Testing
+
 @testable import Models
 
 @Suite("Frechet distance: symmetric eigen-decomposition, identical sets, closed forms")
@@ -45,7 +46,9 @@ struct FrechetDistanceTests {
     /// The closed form for diagonal covariances: |mu_1 - mu_2|^2 + sum_j (s1_j + s2_j - 2 sqrt(s1_j s2_j)).
     static func diagonalClosedForm(_ m1: [Double], _ s1: [Double], _ m2: [Double], _ s2: [Double]) -> Double {
         var d = 0.0
-        for j in m1.indices { d += (m1[j] - m2[j]) * (m1[j] - m2[j]) + s1[j] + s2[j] - 2 * (s1[j] * s2[j]).squareRoot() }
+        for j in m1.indices {
+            d += (m1[j] - m2[j]) * (m1[j] - m2[j]) + s1[j] + s2[j] - 2 * (s1[j] * s2[j]).squareRoot()
+        }
         return d
     }
 

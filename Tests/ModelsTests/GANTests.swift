@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Tensors
+import Testing
+
 @testable import Models
 
 /// A density on the line, named for the test log.
@@ -36,7 +37,8 @@ struct DivergenceQuadratureTests {
     func kullbackLeiblerMatchesTheClosedForm(m1: Double, s1: Double, m2: Double, s2: Double) {
         // Narrow enough that neither density underflows to 0 (log 0 would make the integrand infinite).
         let grid = QuadratureGrid(from: -20, to: 20, count: 40_001)
-        let p = grid.x.map(Density1D.gaussian(m1, s1).pdf), q = grid.x.map(Density1D.gaussian(m2, s2).pdf)
+        let p = grid.x.map(Density1D.gaussian(m1, s1).pdf)
+        let q = grid.x.map(Density1D.gaussian(m2, s2).pdf)
         let exact = Foundation.log(s2 / s1) + (s1 * s1 + (m1 - m2) * (m1 - m2)) / (2 * s2 * s2) - 0.5
         #expect(Swift.abs(GANTheory.kullbackLeibler(p, q, on: grid) - exact) < 1e-8)
     }
@@ -102,10 +104,12 @@ struct TinyGAN {
 struct GANLossTests {
     @Test func discriminatorLossIsMinusTheValue() {
         let gan = TinyGAN()
-        let realLogits = gan.discriminator(gan.real), fakeLogits = gan.discriminator(gan.generator(gan.z))
+        let realLogits = gan.discriminator(gan.real)
+        let fakeLogits = gan.discriminator(gan.generator(gan.z))
         let v = GANLoss.value(realLogits: realLogits, fakeLogits: fakeLogits).item
         // log D(x) + log(1 - D(G(z))) straight from the definition.
-        let d = realLogits.sigmoid().scalars, dg = fakeLogits.sigmoid().scalars
+        let d = realLogits.sigmoid().scalars
+        let dg = fakeLogits.sigmoid().scalars
         let direct = d.map(Foundation.log).reduce(0, +) / 4 + dg.map { Foundation.log(1 - $0) }.reduce(0, +) / 4
         #expect(Swift.abs(v - direct) < 1e-12)
         #expect(Swift.abs(GANLoss.discriminator(realLogits: realLogits, fakeLogits: fakeLogits).item + v) < 1e-12)
@@ -150,7 +154,8 @@ struct GANLossTests {
     }
 
     @Test func movingAverageMovesTowardTheCurrentWeights() {
-        let a = Parameter(Tensor<Double>([0, 10])), c = Parameter(Tensor<Double>([1, 0]))
+        let a = Parameter(Tensor<Double>([0, 10]))
+        let c = Parameter(Tensor<Double>([1, 0]))
         updateMovingAverage([a], toward: [c], decay: 0.9)
         #expect(Swift.abs(a.value.scalars[0] - 0.1) < 1e-15 && Swift.abs(a.value.scalars[1] - 9) < 1e-15)
     }
@@ -214,7 +219,8 @@ struct GANTrainingTests {
     /// The window's log-density against a direct double loop, and its width selection.
     @Test func parzenWindowMatchesTheDefinition() {
         var rng = Random(seed: 4)
-        let points = Tensor<Float>.normal([5, 3], using: &rng), centres = Tensor<Float>.normal([7, 3], using: &rng)
+        let points = Tensor<Float>.normal([5, 3], using: &rng)
+        let centres = Tensor<Float>.normal([7, 3], using: &rng)
         let window = ParzenWindow(points: points, centres: centres)
         let sigma = 0.7
         let values = window.logDensities(sigma: sigma)
@@ -249,7 +255,9 @@ struct AlgorithmOneTests {
     enum Event {
         case batch(Tensor<Float>)
         case forward(network: String, input: Tensor<Float>)
-        case update(player: String, parameters: [ObjectIdentifier], gradients: [Tensor<Float>], before: Snapshot, after: Snapshot)
+        case update(
+            player: String, parameters: [ObjectIdentifier], gradients: [Tensor<Float>], before: Snapshot,
+            after: Snapshot)
     }
 
     /// Every parameter value of both players at one moment.
@@ -262,7 +270,9 @@ struct AlgorithmOneTests {
         var events: [Event] = []
         var players: (generator: MLP<Float>, discriminator: MLP<Float>)?
         func snapshot() -> Snapshot {
-            Snapshot(generator: players!.generator.parameters.map(\.value), discriminator: players!.discriminator.parameters.map(\.value))
+            Snapshot(
+                generator: players!.generator.parameters.map(\.value),
+                discriminator: players!.discriminator.parameters.map(\.value))
         }
         /// Puts the values of a snapshot back into both players (to recompute a past step).
         func restore(_ snapshot: Snapshot) {
@@ -293,7 +303,9 @@ struct AlgorithmOneTests {
             let before = log.snapshot()
             sgd.update(parameters, with: gradients)
             log.events.append(
-                .update(player: player, parameters: parameters.map(ObjectIdentifier.init), gradients: gradients, before: before, after: log.snapshot()))
+                .update(
+                    player: player, parameters: parameters.map(ObjectIdentifier.init), gradients: gradients,
+                    before: before, after: log.snapshot()))
         }
     }
 
@@ -305,8 +317,10 @@ struct AlgorithmOneTests {
         let d = MLP<Float>(sizes: [2, 5, 1], activation: .tanh, using: &rng)
         log.players = (g, d)
         let trainer = GANTrainer(
-            generator: Recording(name: "G", mlp: g, log: log), discriminator: Recording(name: "D", mlp: d, log: log), noiseSize: 2,
-            discriminatorSteps: k, generatorOptimizer: RecordingOptimizer("G", log), discriminatorOptimizer: RecordingOptimizer("D", log))
+            generator: Recording(name: "G", mlp: g, log: log), discriminator: Recording(name: "D", mlp: d, log: log),
+            noiseSize: 2,
+            discriminatorSteps: k, generatorOptimizer: RecordingOptimizer("G", log),
+            discriminatorOptimizer: RecordingOptimizer("D", log))
         let data = Tensor<Float>.normal([64, 2], mean: 1, using: &rng)
         let m = 4
         let (iterations, start) = (2, log.snapshot())
@@ -314,7 +328,8 @@ struct AlgorithmOneTests {
             _ = trainer.step(
                 realBatch: { rng in
                     let rows = (0..<m).map { _ in rng.index(below: 64) }
-                    let batch = Tensor<Float>(shape: [m, 2], scalars: rows.flatMap { Array(data.scalars[($0 * 2)..<($0 * 2 + 2)]) })
+                    let batch = Tensor<Float>(
+                        shape: [m, 2], scalars: rows.flatMap { Array(data.scalars[($0 * 2)..<($0 * 2 + 2)]) })
                     log.events.append(.batch(batch))
                     return batch
                 }, using: &rng)
@@ -330,11 +345,13 @@ struct AlgorithmOneTests {
             case .update(let player, _, _, _, _): "update \(player)"
             }
         }
-        let iteration = Array(repeating: ["data", "G", "D", "D", "update D"], count: k).flatMap { $0 } + ["G", "D", "update G"]
+        let iteration =
+            Array(repeating: ["data", "G", "D", "D", "update D"], count: k).flatMap { $0 } + ["G", "D", "update G"]
         #expect(log.events.map(label) == Array(Array(repeating: iteration, count: iterations).joined()))
         guard log.events.map(label) == Array(Array(repeating: iteration, count: iterations).joined()) else { return }
 
-        var noises: [Tensor<Float>] = [], batches: [Tensor<Float>] = []
+        var noises: [Tensor<Float>] = []
+        var batches: [Tensor<Float>] = []
         var previous = start
         for t in 0..<iterations {
             let events = Array(log.events[(t * iteration.count)..<((t + 1) * iteration.count)])
@@ -342,7 +359,10 @@ struct AlgorithmOneTests {
                 guard case .batch(let batch) = events[5 * s], case .forward(_, let z) = events[5 * s + 1],
                     case .forward(_, let real) = events[5 * s + 2], case .forward(_, let fake) = events[5 * s + 3],
                     case .update(_, let ids, let grads, let before, let after) = events[5 * s + 4]
-                else { Issue.record("unexpected event"); return }
+                else {
+                    Issue.record("unexpected event")
+                    return
+                }
                 // D is fed the minibatch just drawn, and samples of G on the noise just drawn
                 // (recomputed here with the parameters of that moment).
                 log.restore(before)
@@ -362,7 +382,10 @@ struct AlgorithmOneTests {
             }
             guard case .forward(_, let z) = events[5 * k], case .forward(_, let fake) = events[5 * k + 1],
                 case .update(_, let ids, let grads, let before, let after) = events[5 * k + 2]
-            else { Issue.record("unexpected event"); return }
+            else {
+                Issue.record("unexpected event")
+                return
+            }
             // The generator step: fresh noise, D fed G(z), only G's parameters updated, D's
             // parameters the same before and after.
             log.restore(before)
@@ -379,8 +402,12 @@ struct AlgorithmOneTests {
         }
         #expect(previous == end, "the parameters changed outside the updates")
         // Every minibatch of noise and of data is fresh: no two are the same.
-        for (i, a) in noises.enumerated() { for b in noises[(i + 1)...] { #expect(a != b, "a noise minibatch was reused") } }
-        for (i, a) in batches.enumerated() { for b in batches[(i + 1)...] { #expect(a != b, "a data minibatch was reused") } }
+        for (i, a) in noises.enumerated() {
+            for b in noises[(i + 1)...] { #expect(a != b, "a noise minibatch was reused") }
+        }
+        for (i, a) in batches.enumerated() {
+            for b in batches[(i + 1)...] { #expect(a != b, "a data minibatch was reused") }
+        }
         #expect(noises.count == iterations * (k + 1) && batches.count == iterations * k)
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import ModelFixtures
-import Testing
 import Tensors
+import Testing
+
 @testable import Models
 
 @Suite("Gated PixelCNN with dilation: causal, no holes, the whole image in view, samplers agree")
@@ -14,7 +15,8 @@ struct GatedPixelCNNDilationTests {
         var rng = Random(seed: seed)
         let layers = (dilations?.count ?? 2) + 1
         let model = GatedPixelCNN<Double>(
-            height: height, width: width, levels: levels, channels: 2, layers: layers, firstKernel: firstKernel, outputHidden: 4,
+            height: height, width: width, levels: levels, channels: 2, layers: layers, firstKernel: firstKernel,
+            outputHidden: 4,
             dilations: dilations, using: &rng)
         for p in model.parameters {
             p.value = p.value * 1.5 + Tensor.uniform(p.shape, low: -0.3, high: 0.3, using: &rng)
@@ -27,12 +29,17 @@ struct GatedPixelCNNDilationTests {
     /// from the same seed, the same logits bit for bit.
     @Test func dilationOneIsTheUndilatedNet() {
         for mask in CausalMask.allCases {
-            #expect(GatedStackMask.vertical(mask, kernelSize: 3, dilation: 1) == GatedStackMask.vertical(mask, kernelSize: 3))
-            #expect(GatedStackMask.horizontal(mask, kernelSize: 5, dilation: 1) == GatedStackMask.horizontal(mask, kernelSize: 5))
+            #expect(
+                GatedStackMask.vertical(mask, kernelSize: 3, dilation: 1)
+                    == GatedStackMask.vertical(mask, kernelSize: 3))
+            #expect(
+                GatedStackMask.horizontal(mask, kernelSize: 5, dilation: 1)
+                    == GatedStackMask.horizontal(mask, kernelSize: 5))
         }
         var (r1, r2) = (Random(seed: 4), Random(seed: 4))
         let plain = GatedPixelCNN<Float>(height: 6, width: 5, levels: 2, channels: 3, layers: 3, using: &r1)
-        let ones = GatedPixelCNN<Float>(height: 6, width: 5, levels: 2, channels: 3, layers: 3, dilations: [1, 1], using: &r2)
+        let ones = GatedPixelCNN<Float>(
+            height: 6, width: 5, levels: 2, channels: 3, layers: 3, dilations: [1, 1], using: &r2)
         #expect(zip(plain.parameters, ones.parameters).allSatisfy { $0.value == $1.value })
         let x = plain.inputs(Fixtures.randomPixels(count: 2, dimension: 30, levels: 2, seed: 5))
         #expect(plain.logits(x) == ones.logits(x))
@@ -49,7 +56,10 @@ struct GatedPixelCNNDilationTests {
                 [0, 0, 0, 0, 0],
             ])
         #expect(GatedStackMask.horizontal(.b, kernelSize: 3, dilation: 2)[2] == [1, 0, 1, 0, 0])
-        #expect(GatedStackMask.horizontal(.b, kernelSize: 3, dilation: 2).enumerated().allSatisfy { $0 == 2 || !$1.contains(1) })
+        #expect(
+            GatedStackMask.horizontal(.b, kernelSize: 3, dilation: 2).enumerated().allSatisfy {
+                $0 == 2 || !$1.contains(1)
+            })
     }
 
     /// By autodiff: with dilations 1, 2, 4 after a 3x3 first layer (the field's reach 1, 2, 4, 8,
@@ -67,10 +77,16 @@ struct GatedPixelCNNDilationTests {
             for i in 0..<model.dimension {
                 let (r, c) = (i / width, i % width)
                 let field = model.receptiveField(row: r, column: c)
-                #expect(m.dependencies(of: i) == field, "\(dilations): pixel \(i) sees \(m.dependencies(of: i).sorted()), masks allow \(field.sorted())")
+                #expect(
+                    m.dependencies(of: i) == field,
+                    "\(dilations): pixel \(i) sees \(m.dependencies(of: i).sorted()), masks allow \(field.sorted())")
                 holes += ReceptiveField.blindSpot(of: field, row: r, column: c, width: width).count
                 // Without holes, and with a reach of 8, every pixel sees every pixel before it.
-                if !holesExpected { #expect(field == Set(0..<i), "\(dilations): pixel \(i) misses \(Set(0..<i).subtracting(field).sorted())") }
+                if !holesExpected {
+                    #expect(
+                        field == Set(0..<i), "\(dilations): pixel \(i) misses \(Set(0..<i).subtracting(field).sorted())"
+                    )
+                }
             }
             #expect((holes > 0) == holesExpected, "\(dilations): \(holes) holes")
         }

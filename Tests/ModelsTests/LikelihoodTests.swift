@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Tensors
+import Testing
+
 @testable import Models
 
 @Suite("Likelihood units")

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import ModelFixtures
 import Tensors
+import Testing
+
 @testable import Models
 
 @Suite("PixelCNN: masks, blind spot, gated stacks, samplers")
@@ -38,7 +39,9 @@ struct PixelCNNTests {
         // The conv2d weight mask repeats the pattern for every channel pair.
         let t: Tensor<Double> = CausalMask.a.tensor(outChannels: 2, inChannels: 3, kernelSize: 5)
         #expect(t.shape == [2, 3, 5, 5])
-        for pair in 0..<6 { #expect(Array(t.scalars[(pair * 25)..<((pair + 1) * 25)]) == lecture.flatMap { $0.map(Double.init) }) }
+        for pair in 0..<6 {
+            #expect(Array(t.scalars[(pair * 25)..<((pair + 1) * 25)]) == lecture.flatMap { $0.map(Double.init) })
+        }
         #expect(CausalMask.a.matrix(kernelSize: 1) == [[0]] && CausalMask.b.matrix(kernelSize: 1) == [[1]])
     }
 
@@ -85,9 +88,14 @@ struct PixelCNNTests {
         for i in 0..<model.dimension {
             let (r, c) = (i / width, i % width)
             let field = kind.field(model, row: r, column: c)
-            #expect(m.dependencies(of: i) == field, "\(kind) depth \(depth): pixel \(i) sees \(m.dependencies(of: i).sorted()), masks allow \(field.sorted())")
+            #expect(
+                m.dependencies(of: i) == field,
+                "\(kind) depth \(depth): pixel \(i) sees \(m.dependencies(of: i).sorted()), masks allow \(field.sorted())"
+            )
             let holes = Self.holes(in: field, row: r, column: c, width: width)
-            if kind == .gated { #expect(holes.isEmpty, "gated depth \(depth): pixel (\(r), \(c)) misses \(holes.sorted())") }
+            if kind == .gated {
+                #expect(holes.isEmpty, "gated depth \(depth): pixel (\(r), \(c)) misses \(holes.sorted())")
+            }
             blind += holes.count
         }
         if kind != .gated && depth >= 2 { #expect(blind > 0, "\(kind) depth \(depth) has no blind spot") }
@@ -116,7 +124,8 @@ struct PixelCNNTests {
         let width = 12
         let model = PixelCNNKind.plain.make(height: 10, width: width, levels: 2, depth: 4, firstKernel: 7)
         let (r, c) = (9, 5)
-        let seen = model.dependencyMatrix(at: Fixtures.randomInputs(model), outputs: [r * width + c]).dependencies(of: 0)
+        let seen = model.dependencyMatrix(at: Fixtures.randomInputs(model), outputs: [r * width + c]).dependencies(
+            of: 0)
         #expect(seen == (model as! PixelCNN<Double>).receptiveField(row: r, column: c))
         #expect(!Self.holes(in: seen, row: r, column: c, width: width).isEmpty)
     }
@@ -145,7 +154,9 @@ struct PixelCNNTests {
         let m = DependencyMatrix.of(net, at: x)
         #expect(m.nonCausalEntries.isEmpty, "\(m.nonCausalEntries.prefix(5))")
         for p in 0..<(h * w) {
-            #expect(m[3 * p, 3 * p] == 0 && m[3 * p + 1, 3 * p] != 0 && m[3 * p + 2, 3 * p] != 0 && m[3 * p + 2, 3 * p + 1] != 0)
+            #expect(
+                m[3 * p, 3 * p] == 0 && m[3 * p + 1, 3 * p] != 0 && m[3 * p + 2, 3 * p] != 0
+                    && m[3 * p + 2, 3 * p + 1] != 0)
             // Every colour of the pixel to the left is seen by every colour.
             if p % w > 0 { for c in 0..<3 { for c2 in 0..<3 { #expect(m[3 * p + c, 3 * (p - 1) + c2] != 0) } } }
         }
@@ -171,7 +182,8 @@ struct PixelCNNTests {
     /// Multiply-adds per pixel count every weight the masks let through, once.
     @Test func multiplyAddsPerPixel() {
         var rng = Random(seed: 1)
-        let plain = PixelCNN<Float>(height: 4, width: 4, levels: 2, channels: 2, maskedLayers: 1, firstKernel: 3, using: &rng)
+        let plain = PixelCNN<Float>(
+            height: 4, width: 4, levels: 2, channels: 2, maskedLayers: 1, firstKernel: 3, using: &rng)
         // Mask A 3x3: 4 taps x 1 x 2; mask B 3x3: 5 taps x 2 x 2; the 1x1 output: 2 x 1.
         #expect(plain.multiplyAddsPerPixel == 8 + 20 + 2)
         let gated = GatedPixelCNN<Float>(
@@ -209,7 +221,9 @@ struct PixelCNNTests {
         #expect(Swift.abs(total - 1) < 1e-10, "\(kind): sum of p(x) = \(total)")
     }
 
-    static func withSampler(_ model: any AutoregressiveImageModel<Double>, _ sampler: PixelCNNSampler) -> any AutoregressiveImageModel<Double> {
+    static func withSampler(_ model: any AutoregressiveImageModel<Double>, _ sampler: PixelCNNSampler)
+        -> any AutoregressiveImageModel<Double>
+    {
         if var m = model as? PixelCNN<Double> {
             m.sampler = sampler
             return m
@@ -231,7 +245,8 @@ struct PixelCNNTests {
             let samples = Self.withSampler(model, sampler).sample(count: 5, using: &rng)
             let forced = model.logLikelihoods(samples.pixels)
             for (a, b) in zip(forced, samples.logProbabilities) {
-                #expect(Swift.abs(a - b) <= 1e-10 * Swift.max(1, Swift.abs(a)), "\(sampler): one pass \(a), sampled \(b)")
+                #expect(
+                    Swift.abs(a - b) <= 1e-10 * Swift.max(1, Swift.abs(a)), "\(sampler): one pass \(a), sampled \(b)")
             }
             draws.append(samples)
         }
@@ -252,11 +267,19 @@ struct PixelCNNTests {
         let images = Fixtures.randomPixels(count: 2, dimension: 20, levels: 3, seed: 8)
         var results: [PixelSamples] = []
         for sampler in PixelCNNSampler.allCases {
-            if var m = model as? PixelCNN<Float> { m.sampler = sampler; model = m }
-            if var m = model as? GatedPixelCNN<Float> { m.sampler = sampler; model = m }
+            if var m = model as? PixelCNN<Float> {
+                m.sampler = sampler
+                model = m
+            }
+            if var m = model as? GatedPixelCNN<Float> {
+                m.sampler = sampler
+                model = m
+            }
             var draw = Random(seed: 17)
             let done = model.completions(of: images, keeping: 7, samplesPerImage: 3, using: &draw)
-            for c in 0..<6 { #expect(Array(done.pixels[(c * 20)..<(c * 20 + 7)]) == Array(images[(c / 3 * 20)..<(c / 3 * 20 + 7)])) }
+            for c in 0..<6 {
+                #expect(Array(done.pixels[(c * 20)..<(c * 20 + 7)]) == Array(images[(c / 3 * 20)..<(c / 3 * 20 + 7)]))
+            }
             results.append(done)
         }
         #expect(results[0].pixels == results[1].pixels)

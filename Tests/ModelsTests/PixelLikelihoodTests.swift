@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Tensors
+import Testing
+
 @testable import Models
 
 // Chapter 1's models: independent pixels by counting, FVSBN, MADE and the colour orderings.
@@ -75,7 +76,8 @@ struct IndependentPixelsTests {
         #expect(grads[0].scalars.allSatisfy { Swift.abs($0) < 1e-10 }, "\(grads[0])")
         // Moving away from the counts raises the NLL.
         let other = IndependentPixels(
-            dimension: d, levels: k, probabilities: model.probabilities.enumerated().map { i, p in p + (i % k == 0 ? 0.03 : -0.01) })
+            dimension: d, levels: k,
+            probabilities: model.probabilities.enumerated().map { i, p in p + (i % k == 0 ? 0.03 : -0.01) })
         #expect(other.meanNLL(pixels) > model.meanNLL(pixels))
     }
 
@@ -86,25 +88,32 @@ struct IndependentPixelsTests {
         let pixels = (0..<50 * 4).map { _ in UInt8(rng.index(below: levels)) }
         let independent = IndependentPixels(counting: pixels, dimension: 4, levels: levels)
         let models: [any AutoregressivePixelModel<Double>] = [
-            FVSBN<Double>(dimension: 4, levels: levels, using: &rng), MADE<Double>(dimension: 4, levels: levels, hiddenSize: 6, using: &rng),
+            FVSBN<Double>(dimension: 4, levels: levels, using: &rng),
+            MADE<Double>(dimension: 4, levels: levels, hiddenSize: 6, using: &rng),
         ]
         for model in models {
             for p in model.parameters where p.shape.count == 2 { p.value = .zeros(p.shape) }
             model.startFrom(independent)
-            let worst = zip(model.logProbabilities(pixels), independent.logProbabilities(pixels)).map { Swift.abs($0 - $1) }.max()!
+            let worst = zip(model.logProbabilities(pixels), independent.logProbabilities(pixels)).map {
+                Swift.abs($0 - $1)
+            }.max()!
             #expect(worst < 1e-12, "\(type(of: model)) differs from the independent model by \(worst) nats")
         }
     }
 
     @Test func normalisesAndSamplesItsMarginals() {
         var rng = Random(seed: 4)
-        let model = IndependentPixels(counting: (0..<60).map { _ in UInt8(rng.index(below: 3)) }, dimension: 3, levels: 3)
+        let model = IndependentPixels(
+            counting: (0..<60).map { _ in UInt8(rng.index(below: 3)) }, dimension: 3, levels: 3)
         let all = allImages(dimension: 3, levels: 3)
         #expect(Swift.abs(model.logProbabilities(all).map { Foundation.exp($0) }.reduce(0, +) - 1) < 1e-12)
         let samples = model.sample(count: 20_000, using: &rng)
         var counts = [Int](repeating: 0, count: 27)
-        for s in 0..<20_000 { counts[Int(samples[3 * s]) * 9 + Int(samples[3 * s + 1]) * 3 + Int(samples[3 * s + 2])] += 1 }
-        let test = ChiSquareTest(observed: counts, probabilities: model.logProbabilities(all).map { Foundation.exp($0) })
+        for s in 0..<20_000 {
+            counts[Int(samples[3 * s]) * 9 + Int(samples[3 * s + 1]) * 3 + Int(samples[3 * s + 2])] += 1
+        }
+        let test = ChiSquareTest(
+            observed: counts, probabilities: model.logProbabilities(all).map { Foundation.exp($0) })
         #expect(test.pValue > 1e-3, "\(test)")
     }
 }
@@ -149,7 +158,8 @@ struct AutoregressivePixelModelTests {
         let three = FVSBN<Float>(dimension: 4, levels: 3, using: &rng)
         #expect(three.mask.shape == [12, 4])
         for row in 0..<12 { for j in 0..<4 { #expect(three.mask[row, j] == (j < row / 3 ? 1 : 0)) } }
-        #expect(binary.weight.value.scalars.enumerated().allSatisfy { $0.element == 0 || $0.offset % 6 < $0.offset / 6 })
+        #expect(
+            binary.weight.value.scalars.enumerated().allSatisfy { $0.element == 0 || $0.offset % 6 < $0.offset / 6 })
     }
 
     @Test func madeDegreesAndMasks() {
@@ -188,7 +198,8 @@ struct AutoregressivePixelModelTests {
         for s in 0..<n { counts[(0..<9).reduce(0) { $0 * 2 + Int(samples[s * 9 + $1]) }] += 1 }
         let same = ChiSquareTest(observed: counts, probabilities: p)
         #expect(same.pValue > 1e-3, "\(same)")
-        let wrong = ChiSquareTest(observed: counts, probabilities: other.logProbabilities(all).map { Foundation.exp($0) })
+        let wrong = ChiSquareTest(
+            observed: counts, probabilities: other.logProbabilities(all).map { Foundation.exp($0) })
         #expect(wrong.pValue < 1e-6, "\(wrong)")
     }
 
@@ -225,11 +236,15 @@ struct AutoregressivePixelModelTests {
         let untrained = -zip(p, student.logProbabilities(all)).map(*).reduce(0, +) - entropy
         let adam = Adam<Float>(learningRate: 0.1)
         for _ in 0..<300 {
-            let (_, grads) = valueAndGradient(of: student.parameters) { -(student.logProbability(all) * frequencies).sum() }
+            let (_, grads) = valueAndGradient(of: student.parameters) {
+                -(student.logProbability(all) * frequencies).sum()
+            }
             adam.update(student.parameters, with: grads)
         }
         let kl = -zip(p, student.logProbabilities(all)).map(*).reduce(0, +) - entropy
-        #expect(kl > -1e-6 && kl < 0.01, "KL(teacher || student) = \(kl) nats (untrained: \(untrained)), teacher entropy \(entropy)")
+        #expect(
+            kl > -1e-6 && kl < 0.01,
+            "KL(teacher || student) = \(kl) nats (untrained: \(untrained)), teacher entropy \(entropy)")
         #expect(untrained > 0.3, "the untrained student is already close: \(untrained) nats")
     }
 }
@@ -277,7 +292,10 @@ struct CorrelatedColoursTests {
 
 @Suite("Chi-square test")
 struct ChiSquareTests {
-    @Test(arguments: [(3.841459, 1, 0.05), (18.307038, 10, 0.05), (6.634897, 1, 0.01), (124.342113, 100, 0.05), (2.0, 2, Foundation.exp(-1.0)), (0.5, 4, 0.9735009)])
+    @Test(arguments: [
+        (3.841459, 1, 0.05), (18.307038, 10, 0.05), (6.634897, 1, 0.01), (124.342113, 100, 0.05),
+        (2.0, 2, Foundation.exp(-1.0)), (0.5, 4, 0.9735009),
+    ])
     func upperTailMatchesTables(x: Double, k: Int, p: Double) {
         #expect(Swift.abs(ChiSquareTest.upperTail(x, degreesOfFreedom: k) - p) < 1e-6)
     }

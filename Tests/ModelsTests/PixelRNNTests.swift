@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import ModelFixtures
 import Tensors
+import Testing
+
 @testable import Models
 
 @Suite("PixelRNN: raster LSTM and Row LSTM")
@@ -100,7 +101,9 @@ struct PixelRNNTests {
             #expect(Array(done.pixels[(c * 12)..<(c * 12 + 6)]) == Array(images[(source * 12)..<(source * 12 + 6)]))
         }
         let forced = model.logLikelihoods(done.pixels)
-        for (a, b) in zip(forced, done.logProbabilities) { #expect(Swift.abs(a - b) <= 1e-10 * Swift.max(1, Swift.abs(a))) }
+        for (a, b) in zip(forced, done.logProbabilities) {
+            #expect(Swift.abs(a - b) <= 1e-10 * Swift.max(1, Swift.abs(a)))
+        }
         // Keeping everything reproduces the images.
         let all = model.complete(images, keeping: 12, using: &rng)
         #expect(all.pixels == images)

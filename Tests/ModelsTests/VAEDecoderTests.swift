@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Tensors
+import Testing
+
 @testable import Models
 
 // The VAE's observation models beyond the Bernoulli decoder: the categorical decoder of the
@@ -16,17 +17,23 @@ struct VAEDecoderTests {
     }
 
     /// A deliberately wrong Gaussian log-likelihood: the log-variance term without its factor 1/2.
-    static func brokenGaussian(_ x: Tensor<Double>, mean: Tensor<Double>, logVariance: Tensor<Double>) -> Tensor<Double> {
-        (((x - mean).squared() / logVariance.exp() + Foundation.log(2 * Double.pi)) * -0.5 - logVariance).sum(alongAxis: -1)
+    static func brokenGaussian(_ x: Tensor<Double>, mean: Tensor<Double>, logVariance: Tensor<Double>) -> Tensor<Double>
+    {
+        (((x - mean).squared() / logVariance.exp() + Foundation.log(2 * Double.pi)) * -0.5 - logVariance).sum(
+            alongAxis: -1)
     }
 
     /// The largest |value - closed form| over the rows of a [N, D] batch.
-    static func worstDeviation(_ values: Tensor<Double>, x: Tensor<Double>, mean: Tensor<Double>, logVariance: Tensor<Double>) -> Double {
+    static func worstDeviation(
+        _ values: Tensor<Double>, x: Tensor<Double>, mean: Tensor<Double>, logVariance: Tensor<Double>
+    ) -> Double {
         let (n, d) = (x.shape[0], x.shape[1])
         return (0..<n).map { row in
             let expected = (0..<d).reduce(0.0) { sum, i in
                 let j = row * d + i
-                return sum + logNormalDensity(x.scalars[j], mean: mean.scalars[j], variance: Foundation.exp(logVariance.scalars[j]))
+                return sum
+                    + logNormalDensity(
+                        x.scalars[j], mean: mean.scalars[j], variance: Foundation.exp(logVariance.scalars[j]))
             }
             return Swift.abs(values.scalars[row] - expected)
         }.max()!
@@ -70,7 +77,8 @@ struct VAEDecoderTests {
 
     @Test func categoricalMeanImageIsTheExpectedLevel() {
         var rng = Random(seed: 23)
-        let vae = VAE<Double>(dataSize: 3, hiddenSizes: [4], latentSize: 2, likelihood: .categorical(levels: 4), using: &rng)
+        let vae = VAE<Double>(
+            dataSize: 3, hiddenSizes: [4], latentSize: 2, likelihood: .categorical(levels: 4), using: &rng)
         let z = Tensor<Double>.normal([2, 2], using: &rng)
         let mean = vae.expectedImage(z)
         let logits = vae.decode(z)
@@ -100,7 +108,8 @@ struct VAEDecoderTests {
         let raw = Tensor<Double>.uniform([2, 3], low: -2, high: 1, using: &rng)
         for floor in [0.0, 0.05] {
             let result = GradientCheck.check(at: [x, mean, raw]) { t in
-                DecoderLogLikelihood.gaussian(t[0], mean: t[1], logVariance: DecoderLogLikelihood.flooredLogVariance(raw: t[2], floor: floor))
+                DecoderLogLikelihood.gaussian(
+                    t[0], mean: t[1], logVariance: DecoderLogLikelihood.flooredLogVariance(raw: t[2], floor: floor))
             }
             #expect(result.elements == 18)
             #expect(result.maxRelativeError < 1e-6, "floor \(floor): \(result)")
@@ -111,7 +120,9 @@ struct VAEDecoderTests {
         var rng = Random(seed: 25)
         let logits = Tensor<Double>.normal([2, 3 * 4], using: &rng)
         let x = Tensor<Double>(shape: [2, 3], scalars: [0, 3, 1, 2, 2, 0])
-        let result = GradientCheck.check(at: [logits]) { t in DecoderLogLikelihood.categorical(logits: t[0], levels: x, levelCount: 4) }
+        let result = GradientCheck.check(at: [logits]) { t in
+            DecoderLogLikelihood.categorical(logits: t[0], levels: x, levelCount: 4)
+        }
         #expect(result.elements == 24)
         #expect(result.maxRelativeError < 1e-6, "\(result)")
     }
@@ -119,12 +130,14 @@ struct VAEDecoderTests {
     /// The whole ELBO of a small VAE with each new decoder, in every weight (the shared variance
     /// included), through the reparameterized sample.
     @Test(arguments: [
-        VAELikelihood.categorical(levels: 3), .gaussian(variance: .learned(floor: 0)), .gaussian(variance: .learned(floor: 0.1)),
+        VAELikelihood.categorical(levels: 3), .gaussian(variance: .learned(floor: 0)),
+        .gaussian(variance: .learned(floor: 0.1)),
         .gaussian(variance: .shared),
     ])
     func elboGradientMatchesFiniteDifferences(likelihood: VAELikelihood) {
         var rng = Random(seed: 26)
-        let vae = VAE<Double>(dataSize: 3, hiddenSizes: [4], latentSize: 2, decoderActivation: .tanh, likelihood: likelihood, using: &rng)
+        let vae = VAE<Double>(
+            dataSize: 3, hiddenSizes: [4], latentSize: 2, decoderActivation: .tanh, likelihood: likelihood, using: &rng)
         var x = Tensor<Double>.uniform([2, 3], using: &rng)
         if case .categorical = likelihood { x = Tensor(shape: [2, 3], scalars: [0, 2, 1, 1, 0, 2]) }
         let noise = vae.noise(count: 2, using: &rng)
@@ -137,7 +150,8 @@ struct VAEDecoderTests {
     /// receives no gradient from autodiff, while moving it changes the ELBO; the check catches it.
     @Test func gradientCheckCatchesAVarianceThatIsNotTrained() {
         var rng = Random(seed: 27)
-        let vae = VAE<Double>(dataSize: 3, hiddenSizes: [4], latentSize: 2, likelihood: .gaussian(variance: .shared), using: &rng)
+        let vae = VAE<Double>(
+            dataSize: 3, hiddenSizes: [4], latentSize: 2, likelihood: .gaussian(variance: .shared), using: &rng)
         let x = Tensor<Double>.uniform([2, 3], using: &rng)
         let noise = vae.noise(count: 2, using: &rng)
         let shared = vae.sharedLogVariance!
@@ -145,7 +159,8 @@ struct VAEDecoderTests {
             let (mean, logVariance) = vae.encode(x)
             let z = VAE<Double>.reparameterize(mean: mean, logVariance: logVariance, noise: noise)
             let m = vae.gaussianParameters(vae.decode(z)).mean
-            return DecoderLogLikelihood.gaussian(x, mean: m, logVariance: shared.value.detached.broadcasted(to: m.shape))
+            return DecoderLogLikelihood.gaussian(
+                x, mean: m, logVariance: shared.value.detached.broadcasted(to: m.shape))
         }
         #expect(result.maxRelativeError > 0.5, "\(result)")
     }
@@ -154,7 +169,9 @@ struct VAEDecoderTests {
     @Test func bernoulliDecoderIsUnchanged() {
         var rng = Random(seed: 28)
         let vae = VAE<Double>(dataSize: 4, hiddenSizes: [5], latentSize: 2, using: &rng)
-        #expect(vae.likelihood == .bernoulli && vae.parameters.count == vae.encoder.parameters.count + vae.decoder.parameters.count)
+        #expect(
+            vae.likelihood == .bernoulli
+                && vae.parameters.count == vae.encoder.parameters.count + vae.decoder.parameters.count)
         let logits = Tensor<Double>.normal([3, 4], using: &rng)
         let x = Tensor<Double>(shape: [3, 4], scalars: (0..<12).map { Double($0 % 3 == 0 ? 1 : 0) })
         let value = vae.logLikelihood(logits, images: x)

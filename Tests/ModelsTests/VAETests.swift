@@ -1,15 +1,19 @@
 import Datasets
 import Foundation
 import ModelFixtures
-import Testing
 import Tensors
+import Testing
+
 @testable import Models
 
 /// |a - b| <= tolerance, reported at the caller's line.
 func expectClose(
-    _ a: Double, _ b: Double, within tolerance: Double, _ what: String = "", sourceLocation: SourceLocation = #_sourceLocation
+    _ a: Double, _ b: Double, within tolerance: Double, _ what: String = "",
+    sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    #expect(Swift.abs(a - b) <= tolerance, "\(what): \(a) vs \(b), difference \(Swift.abs(a - b)) > \(tolerance)", sourceLocation: sourceLocation)
+    #expect(
+        Swift.abs(a - b) <= tolerance, "\(what): \(a) vs \(b), difference \(Swift.abs(a - b)) > \(tolerance)",
+        sourceLocation: sourceLocation)
 }
 
 // The lecture's claims about the VAE (the closed-form KL, the reparameterized gradient, log p(x)
@@ -23,7 +27,8 @@ struct VAETests {
         let p = GaussianDensity(mean: [1.0, 0.5], covariance: [2.0, -0.6, -0.6, 1.0])
         var rng = Random(seed: 5)
         let n = 200_000
-        var sum = 0.0, sumSquares = 0.0
+        var sum = 0.0
+        var sumSquares = 0.0
         for _ in 0..<n {
             let z = zip(q.mean, q.factor.multiplyLower([rng.normal(), rng.normal()])).map { $0 + $1 }
             let v = q.logDensity(z) - p.logDensity(z)
@@ -62,16 +67,22 @@ struct VAETests {
         let batch = Tensor<Double>(shape: [n, 4], scalars: (0..<n).flatMap { _ in x })
         let values = encoder.elboEstimate(batch, noise: .normal([n, 2], using: &rng), model: model).scalars
         let mean = values.reduce(0, +) / Double(n)
-        let standardError = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1) / Double(n)).squareRoot()
-        expectClose(mean, model.elbo(x, q: encoder.density(for: x)).elbo, within: 5 * standardError, "Monte-Carlo ELBO vs formula")
+        let standardError = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1) / Double(n))
+            .squareRoot()
+        expectClose(
+            mean, model.elbo(x, q: encoder.density(for: x)).elbo, within: 5 * standardError,
+            "Monte-Carlo ELBO vs formula")
     }
 
     /// Quadrature over z on a linear-Gaussian model with K = 2: log p(x), E_q[log p(x|z)],
     /// KL(q || p(z)) and KL(q || p(z|x)) against their formulas.
-    @Test(arguments: [(0.5, [0.1, -0.3], [0.4, 0.7]), (0.2, [1.0, 1.0], [0.05, 0.2]), (1.0, [-2.0, 0.5], [1.0, 1.0])])
+    @Test(arguments: [
+        (0.5, [0.1, -0.3], [0.4, 0.7]), (0.2, [1.0, 1.0], [0.05, 0.2]), (1.0, [-2.0, 0.5], [1.0, 1.0]),
+    ])
     func quadratureMatchesTheLinearGaussianFormulas(noise: Double, qMean: [Double], qStd: [Double]) {
         var rng = Random(seed: 17)
-        let model = LinearGaussianModel(dataDimension: 3, latentDimension: 2, noiseStandardDeviation: noise, using: &rng)
+        let model = LinearGaussianModel(
+            dataDimension: 3, latentDimension: 2, noiseStandardDeviation: noise, using: &rng)
         let x = model.samples(1, using: &rng).x.scalars.map(Double.init)
         let q = GaussianDensity(mean: qMean, covariance: [qStd[0] * qStd[0], 0, 0, qStd[1] * qStd[1]])
         let r = LatentQuadrature.fitted(qMean: qMean, qStd: qStd) { grid in
@@ -86,7 +97,9 @@ struct VAETests {
         expectClose(r.klToPosterior, q.kl(to: model.exactPosterior(x)), within: 1e-7, "KL(q || p(z|x))")
         let posterior = model.exactPosterior(x)
         for i in 0..<2 { expectClose(r.posteriorMean[i], posterior.mean[i], within: 1e-7, "posterior mean") }
-        for i in 0..<4 { expectClose(r.posteriorCovariance[i], posterior.covariance[i], within: 1e-7, "posterior covariance") }
+        for i in 0..<4 {
+            expectClose(r.posteriorCovariance[i], posterior.covariance[i], within: 1e-7, "posterior covariance")
+        }
     }
 
     /// p(x) of a tiny VAE with a 2-D latent space, by quadrature, sums to 1 over all 2^4 binary
@@ -114,7 +127,9 @@ struct VAETests {
             let bounds = [1, 4, 16, 64].map { e.importanceWeighted[$0]![n] }
             // E[IWAE_1] = E[log w] = ELBO; the ELBO with the closed-form KL has lower variance.
             expectClose(bounds[0], e.elbo[n], within: 0.03, "IWAE-1 vs ELBO, image \(n)")
-            for (a, b) in zip(bounds, bounds.dropFirst()) { #expect(b > a + 1e-3, "image \(n): IWAE-k does not grow: \(bounds)") }
+            for (a, b) in zip(bounds, bounds.dropFirst()) {
+                #expect(b > a + 1e-3, "image \(n): IWAE-k does not grow: \(bounds)")
+            }
             #expect(bounds.last! < logP + 1e-3, "image \(n): IWAE-64 \(bounds.last!) above log p(x) \(logP)")
             #expect(logP - bounds[0] > 0.01, "image \(n): the ELBO is not below log p(x)")
         }
@@ -124,9 +139,14 @@ struct VAETests {
     /// weights of -1000 nats where exp underflows.
     @Test func groupedLogMeanExp() {
         let w = [-1.0, 0.5, 2.0, -3.0, 0.0, 1.0]
-        let naive = stride(from: 0, to: 6, by: 3).map { g in Foundation.log(w[g..<(g + 3)].reduce(0) { $0 + Foundation.exp($1) } / 3) }
-        expectClose(VAE<Double>.meanOfGroupedLogMeanExp(w, groupSize: 3), naive.reduce(0, +) / 2, within: 1e-12, "k = 3")
+        let naive = stride(from: 0, to: 6, by: 3).map { g in
+            Foundation.log(w[g..<(g + 3)].reduce(0) { $0 + Foundation.exp($1) } / 3)
+        }
+        expectClose(
+            VAE<Double>.meanOfGroupedLogMeanExp(w, groupSize: 3), naive.reduce(0, +) / 2, within: 1e-12, "k = 3")
         expectClose(VAE<Double>.meanOfGroupedLogMeanExp(w, groupSize: 1), w.reduce(0, +) / 6, within: 1e-12, "k = 1")
-        expectClose(VAE<Double>.meanOfGroupedLogMeanExp([-1000, -1000 + Foundation.log(3.0)], groupSize: 2), -1000 + Foundation.log(2.0), within: 1e-9, "underflow")
+        expectClose(
+            VAE<Double>.meanOfGroupedLogMeanExp([-1000, -1000 + Foundation.log(3.0)], groupSize: 2),
+            -1000 + Foundation.log(2.0), within: 1e-9, "underflow")
     }
 }

@@ -96,10 +96,13 @@ struct Question1PixelCNNAndPixelRNN {
             }
         }
         #expect(
-            disagreements.isEmpty, "\(name): autodiff and finite differences disagree at (i, j, autodiff, moved) \(disagreements.prefix(4))",
+            disagreements.isEmpty,
+            "\(name): autodiff and finite differences disagree at (i, j, autodiff, moved) \(disagreements.prefix(4))",
             sourceLocation: sourceLocation)
         // Finite differences alone see the same violations.
-        let movedViolations = (0..<moved.rows).flatMap { i in (i..<moved.columns).filter { moved[i, $0] != 0 }.map { (i, $0) } }
+        let movedViolations = (0..<moved.rows).flatMap { i in
+            (i..<moved.columns).filter { moved[i, $0] != 0 }.map { (i, $0) }
+        }
         #expect(movedViolations.count == autodiff.nonCausalEntries.count, "\(name)", sourceLocation: sourceLocation)
         return autodiff.nonCausalEntries
     }
@@ -107,17 +110,22 @@ struct Question1PixelCNNAndPixelRNN {
     /// The plain PixelCNN's network rebuilt from its own layers, with the first layer's mask
     /// replaced by `firstMask` or the mask of mask-B layer `unmasked` removed (same weights):
     /// logits [N, D, K] from inputs [N, D, E]. With no change it is the model itself.
-    static func rewired(_ model: PixelCNN<Double>, firstMask: CausalMask = .a, unmasked: Int? = nil) -> (Tensor<Double>) -> Tensor<Double> {
+    static func rewired(_ model: PixelCNN<Double>, firstMask: CausalMask = .a, unmasked: Int? = nil) -> (Tensor<Double>)
+        -> Tensor<Double>
+    {
         var rng = Random(seed: 1)
         let first = model.firstLayer.conv
         let firstLayer = Conv2d<Double>(
             first.weight.shape[1], first.weight.shape[0], kernelSize: model.firstKernel, padding: model.firstKernel / 2,
-            mask: firstMask.tensor(outChannels: first.weight.shape[0], inChannels: first.weight.shape[1], kernelSize: model.firstKernel),
+            mask: firstMask.tensor(
+                outChannels: first.weight.shape[0], inChannels: first.weight.shape[1], kernelSize: model.firstKernel),
             using: &rng)
         firstLayer.load(from: first)
         let layers = model.layers.enumerated().map { l, layer -> Conv2d<Double> in
             guard l == unmasked else { return layer.conv }
-            let open = Conv2d<Double>(model.channels, model.channels, kernelSize: layer.kernelSize, padding: layer.kernelSize / 2, using: &rng)
+            let open = Conv2d<Double>(
+                model.channels, model.channels, kernelSize: layer.kernelSize, padding: layer.kernelSize / 2, using: &rng
+            )
             open.load(from: layer.conv)
             return open
         }
@@ -137,7 +145,8 @@ struct Question1PixelCNNAndPixelRNN {
     @Test(arguments: Kind.allCases)
     func bothAreCausalAndOnePassGivesEveryConditional(kind: Kind) {
         let model = kind.make()
-        let violations = Self.causalityCheck({ model.logits($0) }, at: Fixtures.randomInputs(model, count: 2), "\(kind)")
+        let violations = Self.causalityCheck(
+            { model.logits($0) }, at: Fixtures.randomInputs(model, count: 2), "\(kind)")
         #expect(violations.isEmpty, "\(kind): outputs depend on later pixels at \(violations.prefix(5))")
         var rng = Random(seed: 5)
         let drawn = model.sample(count: 4, using: &rng)
@@ -181,12 +190,16 @@ struct Question1PixelCNNAndPixelRNN {
             state = model.cell(steps.selecting(t), state)
             hiddens.append(state.hidden.reshaped([1, n, h]))
         }
-        return model.head(Tensor.concatenate(hiddens, alongAxis: 0).reshaped([d * n, h])).reshaped([d, n, k]).permuted([1, 0, 2])
+        return model.head(Tensor.concatenate(hiddens, alongAxis: 0).reshaped([d * n, h])).reshaped([d, n, k]).permuted([
+            1, 0, 2,
+        ])
     }
 
     /// The longest chain of ops from the input pixels to the loss (the negative log-likelihood of
     /// `count` images), read off the recorded tape of one teacher-forced pass.
-    static func criticalPath(_ logits: (Tensor<Double>) -> Tensor<Double>, _ model: any AutoregressiveImageModel<Double>) -> Int {
+    static func criticalPath(
+        _ logits: (Tensor<Double>) -> Tensor<Double>, _ model: any AutoregressiveImageModel<Double>
+    ) -> Int {
         let pixels = Fixtures.randomPixels(count: 2, dimension: model.dimension, levels: model.levels, seed: 8)
         let tape = recordedTape(at: [model.inputs(pixels)]) { x in
             Tensor.crossEntropy(logits: logits(x[0]), labels: pixels.map { Int($0) }).sum()
@@ -203,10 +216,14 @@ struct Question1PixelCNNAndPixelRNN {
         for kind in Kind.allCases {
             paths[kind] = sizes.map { (height, width) in
                 let model = kind.make(height: height, width: width)
-                guard let raster = model as? RasterLSTM<Double> else { return Self.criticalPath({ model.logits($0) }, model) }
+                guard let raster = model as? RasterLSTM<Double> else {
+                    return Self.criticalPath({ model.logits($0) }, model)
+                }
                 let x = Fixtures.randomInputs(model)
                 let (fused, unrolled) = withoutGradient { (raster.logits(x), Self.unrolledLogits(raster, x)) }
-                #expect(zip(fused.scalars, unrolled.scalars).allSatisfy { Swift.abs($0 - $1) < 1e-12 }, "unrolled raster LSTM")
+                #expect(
+                    zip(fused.scalars, unrolled.scalars).allSatisfy { Swift.abs($0 - $1) < 1e-12 },
+                    "unrolled raster LSTM")
                 return Self.criticalPath({ Self.unrolledLogits(raster, $0) }, model)
             }
         }
@@ -251,8 +268,10 @@ struct Question1PixelCNNAndPixelRNN {
             }.criticalPath()
         }
         func fan(_ n: Int) -> Int? {
-            recordedTape(at: [x]) { t in Tensor.concatenate((0..<n).map { k in (t[0] * Double(k + 1)).tanh() }, alongAxis: 0).sum() }
-                .criticalPath()
+            recordedTape(at: [x]) { t in
+                Tensor.concatenate((0..<n).map { k in (t[0] * Double(k + 1)).tanh() }, alongAxis: 0).sum()
+            }
+            .criticalPath()
         }
         for n in [4, 9] {
             #expect(chain(n)! - chain(1)! == 2 * (n - 1), "a chain of \(n) pairs: \(chain(n)!), of one: \(chain(1)!)")
@@ -289,7 +308,9 @@ struct Question1PixelCNNAndPixelRNN {
         }
         let longest = chain.max()!
         #expect(longest >= model.width + model.height - 1, "\(kind): the longest chain of draws is \(longest)")
-        if kind == .rasterLSTM { #expect(longest == model.dimension, "raster LSTM: the longest chain of draws is \(longest), not D") }
+        if kind == .rasterLSTM {
+            #expect(longest == model.dimension, "raster LSTM: the longest chain of draws is \(longest), not D")
+        }
     }
 
     // MARK: The ops, gradient-checked
@@ -303,10 +324,17 @@ struct Question1PixelCNNAndPixelRNN {
         let w = Tensor<Double>.uniform([2, 3, 3, 3], low: -1, high: 1, using: &rng)
         let b = Tensor<Double>.uniform([2], low: -1, high: 1, using: &rng)
         let m: Tensor<Double> = mask.tensor(outChannels: 2, inChannels: 3, kernelSize: 3)
-        let check = GradientCheck.check(at: [x, w, b]) { Tensor.conv2d($0[0], weight: $0[1], bias: $0[2], padding: 1, mask: m) }
-        #expect(check.maxRelativeError <= 1e-6 && check.elements == x.count + w.count + b.count, "mask \(mask): \(check)")
-        let g = valueAndGradient(at: [w]) { Tensor.conv2d(x, weight: $0[0], bias: b, padding: 1, mask: m).squared().sum() }.gradients[0]
-        #expect(zip(g.scalars, m.scalars).allSatisfy { $1 == 0 ? $0 == 0 : $0 != 0 }, "mask \(mask): a closed weight gets a gradient")
+        let check = GradientCheck.check(at: [x, w, b]) {
+            Tensor.conv2d($0[0], weight: $0[1], bias: $0[2], padding: 1, mask: m)
+        }
+        #expect(
+            check.maxRelativeError <= 1e-6 && check.elements == x.count + w.count + b.count, "mask \(mask): \(check)")
+        let g = valueAndGradient(at: [w]) {
+            Tensor.conv2d(x, weight: $0[0], bias: b, padding: 1, mask: m).squared().sum()
+        }.gradients[0]
+        #expect(
+            zip(g.scalars, m.scalars).allSatisfy { $1 == 0 ? $0 == 0 : $0 != 0 },
+            "mask \(mask): a closed weight gets a gradient")
     }
 
     /// The LSTM step both PixelRNNs run, gradient-checked in input, state and weights; and the
@@ -314,7 +342,9 @@ struct Question1PixelCNNAndPixelRNN {
     @Test func theLSTMStepHasExactGradients() {
         var rng = Random(seed: 32)
         let (batch, input, hidden) = (2, 3, 4)
-        let inputs = [[batch, input], [batch, hidden], [batch, hidden], [input, 4 * hidden], [hidden, 4 * hidden], [4 * hidden]].map {
+        let inputs = [
+            [batch, input], [batch, hidden], [batch, hidden], [input, 4 * hidden], [hidden, 4 * hidden], [4 * hidden],
+        ].map {
             Tensor<Double>.uniform($0, low: -1, high: 1, using: &rng)
         }
         let step = GradientCheck.check(at: inputs) { t in
@@ -336,14 +366,18 @@ struct Question1PixelCNNAndPixelRNN {
         let (height, width) = (8, 6)
         let last = height * width - 1
         let raster = PixelRNNKind.raster.make(height: height, width: width, levels: 2)
-        let rasterField = raster.dependencyMatrix(at: Fixtures.randomInputs(raster), outputs: [last]).dependencies(of: 0)
+        let rasterField = raster.dependencyMatrix(at: Fixtures.randomInputs(raster), outputs: [last]).dependencies(
+            of: 0)
         #expect(rasterField == Set(0..<last))
         for kind in [PixelCNNKind.plain, .gated] {
             var previous = 0
             for depth in 1...4 {
                 let model = kind.make(height: height, width: width, levels: 2, depth: depth)
-                let field = model.dependencyMatrix(at: Fixtures.randomInputs(model), outputs: [last]).dependencies(of: 0)
-                #expect(field.count > previous, "\(kind): depth \(depth) sees \(field.count) pixels, depth \(depth - 1) \(previous)")
+                let field = model.dependencyMatrix(at: Fixtures.randomInputs(model), outputs: [last]).dependencies(
+                    of: 0)
+                #expect(
+                    field.count > previous,
+                    "\(kind): depth \(depth) sees \(field.count) pixels, depth \(depth - 1) \(previous)")
                 previous = field.count
                 // Rows more than `depth` above the pixel are out of reach.
                 let topRow = field.map { $0 / width }.min()!
@@ -364,7 +398,8 @@ struct Question1PixelCNNAndPixelRNN {
             let model = kind.make(height: height, width: width, levels: 2, depth: depth)
             return model.dependencyMatrix(at: Fixtures.randomInputs(model), outputs: [pixel]).dependencies(of: 0)
         }
-        let plain = field(.plain), gated = field(.gated)
+        let plain = field(.plain)
+        let gated = field(.gated)
         let blindPlain = ReceptiveField.blindSpot(of: plain, row: row, column: column, width: width)
         #expect(!blindPlain.isEmpty, "depth \(depth): the plain stack has no blind spot")
         #expect(ReceptiveField.blindSpot(of: gated, row: row, column: column, width: width).isEmpty)

@@ -61,7 +61,9 @@ struct Question2VAE {
         let ofMean = GradientCheck.check(parameters: vae.encoder.parameters) { vae.encode(x).mean }
         let ofLogVariance = GradientCheck.check(parameters: vae.encoder.parameters) { vae.encode(x).logVariance }
         #expect(ofMean.maxRelativeError <= 1e-6 && ofMean.elements == weights, "mu: \(ofMean)")
-        #expect(ofLogVariance.maxRelativeError <= 1e-6 && ofLogVariance.elements == weights, "log sigma^2: \(ofLogVariance)")
+        #expect(
+            ofLogVariance.maxRelativeError <= 1e-6 && ofLogVariance.elements == weights, "log sigma^2: \(ofLogVariance)"
+        )
     }
 
     /// Negative control: a sampler that cuts the gradient to mu and sigma (z computed from
@@ -75,7 +77,8 @@ struct Question2VAE {
         let noise = Tensor<Double>.normal([3, 2], using: &rng)
         func elbo(cut: Bool) -> Tensor<Double> {
             let (mean, logVariance) = vae.encode(x)
-            let z = cut
+            let z =
+                cut
                 ? VAE<Double>.reparameterize(mean: mean.detached, logVariance: logVariance.detached, noise: noise)
                 : VAE<Double>.reparameterize(mean: mean, logVariance: logVariance, noise: noise)
             return VAE<Double>.bernoulliLogLikelihood(logits: vae.decode(z), images: x)
@@ -97,14 +100,19 @@ struct Question2VAE {
         var rng = Random(seed: 4)
         let n = 100_000
         let eps = Tensor<Double>.normal([n], using: &rng)
-        let z = VAE<Double>.reparameterize(mean: Tensor([Double](repeating: mu, count: n)), logVariance: Tensor([Double](repeating: logVariance, count: n)), noise: eps).scalars
+        let z = VAE<Double>.reparameterize(
+            mean: Tensor([Double](repeating: mu, count: n)),
+            logVariance: Tensor([Double](repeating: logVariance, count: n)), noise: eps
+        ).scalars
         let mean = z.reduce(0, +) / Double(n)
         let variance = z.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)
         let sigma2 = Foundation.exp(logVariance)
         #expect(Swift.abs(mean - mu) < 5 * (sigma2 / Double(n)).squareRoot(), "mean of z: \(mean)")
         #expect(Swift.abs(variance - sigma2) < 5 * sigma2 * (2 / Double(n)).squareRoot(), "variance of z: \(variance)")
         let fixed = Tensor<Double>.normal([4, 3], using: &rng)
-        let check = GradientCheck.check(at: [Tensor.normal([4, 3], using: &rng), Tensor.uniform([4, 3], low: -1, high: 1, using: &rng)]) { t in
+        let check = GradientCheck.check(at: [
+            Tensor.normal([4, 3], using: &rng), Tensor.uniform([4, 3], low: -1, high: 1, using: &rng),
+        ]) { t in
             VAE<Double>.reparameterize(mean: t[0], logVariance: t[1], noise: fixed)
         }
         #expect(check.maxRelativeError <= 1e-6, "z = mu + sigma * eps: \(check)")
@@ -122,12 +130,15 @@ struct Question2VAE {
             VAE<Double>.bernoulliLogLikelihood(logits: vae.decode(z), images: x)
         }
         #expect(inWeights.maxRelativeError <= 1e-6, "decoder weights: \(inWeights)")
-        let inZ = GradientCheck.check(at: [z]) { VAE<Double>.bernoulliLogLikelihood(logits: vae.decode($0[0]), images: x) }
+        let inZ = GradientCheck.check(at: [z]) {
+            VAE<Double>.bernoulliLogLikelihood(logits: vae.decode($0[0]), images: x)
+        }
         #expect(inZ.maxRelativeError <= 1e-6, "decoder input z: \(inZ)")
         let oneZ = z.slice(0..<1, alongAxis: 0)
         let total = (0..<16).reduce(0.0) { sum, code in
             let image = Tensor<Double>(shape: [1, 4], scalars: (0..<4).map { Double((code >> $0) & 1) })
-            return sum + Foundation.exp(VAE<Double>.bernoulliLogLikelihood(logits: vae.decode(oneZ), images: image).item)
+            return sum
+                + Foundation.exp(VAE<Double>.bernoulliLogLikelihood(logits: vae.decode(oneZ), images: image).item)
         }
         #expect(Swift.abs(total - 1) < 1e-12, "sum of p(x|z) over all images: \(total)")
     }
@@ -154,7 +165,8 @@ struct Question2VAE {
         }
         let estimate = sum / Double(n)
         let standardError = ((sumSquares / Double(n) - estimate * estimate) / Double(n)).squareRoot()
-        #expect(Swift.abs(closed - estimate) <= 5 * standardError + 1e-12, "closed form \(closed), Monte Carlo \(estimate)")
+        #expect(
+            Swift.abs(closed - estimate) <= 5 * standardError + 1e-12, "closed form \(closed), Monte Carlo \(estimate)")
     }
 
     /// The whole loss, -ELBO = -log p(x|z) + KL(q || p(z)) with z reparameterized: its gradient
@@ -183,8 +195,10 @@ struct Question2VAE {
         let logVariance = Tensor<Double>.uniform([2, 2], low: -1, high: 0.5, using: &rng)
         let result = GradientCheck.check(at: [mean, logVariance]) { t in
             let z = VAE<Double>.reparameterize(mean: t[0], logVariance: t[1], noise: noise)
-            let reconstruction = VAE<Double>.bernoulliLogLikelihood(logits: vae.decode(z), images: x.broadcasted(to: [4, 2, 5]))
-                .mean(alongAxes: [0])
+            let reconstruction = VAE<Double>.bernoulliLogLikelihood(
+                logits: vae.decode(z), images: x.broadcasted(to: [4, 2, 5])
+            )
+            .mean(alongAxes: [0])
             return reconstruction - Tensor.gaussianKL(mean: t[0], logVariance: t[1]).sum(alongAxis: 1)
         }
         #expect(result.maxRelativeError < 1e-6, "\(result)")
@@ -214,12 +228,15 @@ struct Question2VAE {
                 let q = density(x)
                 let kl = q.kl(to: model.exactPosterior(x))
                 let elbo = model.elbo(x, q: q).elbo
-                #expect(Swift.abs(model.logMarginal(x) - (elbo + kl)) < 1e-9, "\(name): log p(x) \(model.logMarginal(x)), ELBO \(elbo), KL \(kl)")
+                #expect(
+                    Swift.abs(model.logMarginal(x) - (elbo + kl)) < 1e-9,
+                    "\(name): log p(x) \(model.logMarginal(x)), ELBO \(elbo), KL \(kl)")
                 #expect(kl > 1e-6 && elbo < model.logMarginal(x), "\(name): KL(q || p(z|x)) = \(kl)")
             }
             let q = exact.density(for: x)
             #expect(Swift.abs(q.kl(to: model.exactPosterior(x))) < 1e-10)
-            #expect(Swift.abs(model.logMarginal(x) - model.elbo(x, q: q).elbo) < 1e-9, "exact posterior: ELBO = log p(x)")
+            #expect(
+                Swift.abs(model.logMarginal(x) - model.elbo(x, q: q).elbo) < 1e-9, "exact posterior: ELBO = log p(x)")
         }
     }
 
@@ -238,13 +255,19 @@ struct Question2VAE {
         encoder.bias.value = Tensor([0.2, -0.1])
         let xs = (0..<2).map { _ in (0..<3).map { _ in rng.normal() } }
         // The exact ELBO, averaged over the two x, as a function of the parameters.
-        func exactELBO() -> Double { xs.reduce(0) { $0 + model.elbo($1, q: encoder.density(for: $1)).elbo } / Double(xs.count) }
-        let batches = 20, perBatch = 2000
-        let x = Tensor<Double>(shape: [xs.count * perBatch, 3], scalars: (0..<perBatch).flatMap { _ in xs.flatMap { $0 } })
+        func exactELBO() -> Double {
+            xs.reduce(0) { $0 + model.elbo($1, q: encoder.density(for: $1)).elbo } / Double(xs.count)
+        }
+        let batches = 20
+        let perBatch = 2000
+        let x = Tensor<Double>(
+            shape: [xs.count * perBatch, 3], scalars: (0..<perBatch).flatMap { _ in xs.flatMap { $0 } })
         var gradients: [[Double]] = []
         for _ in 0..<batches {
             let noise = Tensor<Double>.normal([xs.count * perBatch, 2], using: &rng)
-            let g = valueAndGradient(of: encoder.parameters) { encoder.elboEstimate(x, noise: noise, model: model).mean() }.gradients
+            let g = valueAndGradient(of: encoder.parameters) {
+                encoder.elboEstimate(x, noise: noise, model: model).mean()
+            }.gradients
             gradients.append(g.flatMap(\.scalars))
         }
         var flat = 0
@@ -268,8 +291,12 @@ struct Question2VAE {
                 let exact = (moved(h) - moved(-h)) / (2 * h)
                 let values = gradients.map { $0[flat] }
                 let mean = values.reduce(0, +) / Double(batches)
-                let standardError = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(batches - 1) / Double(batches)).squareRoot()
-                #expect(Swift.abs(mean - exact) <= 5 * standardError + 1e-7, "d ELBO / d \(p.name)[\(i)]: \(mean) vs \(exact)")
+                let standardError =
+                    (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(batches - 1) / Double(batches))
+                    .squareRoot()
+                #expect(
+                    Swift.abs(mean - exact) <= 5 * standardError + 1e-7,
+                    "d ELBO / d \(p.name)[\(i)]: \(mean) vs \(exact)")
             }
         }
     }
@@ -294,8 +321,12 @@ struct Question2VAE {
         for i in 0..<4 {
             let values = estimates.map { $0[i] }
             let mean = values.reduce(0, +) / Double(repeats)
-            let standardError = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(repeats - 1) / Double(repeats)).squareRoot()
-            #expect(Swift.abs(mean - exact[i]) <= 5 * standardError, "\(estimator.name), component \(i): \(mean) vs \(exact[i])")
+            let standardError =
+                (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(repeats - 1) / Double(repeats))
+                .squareRoot()
+            #expect(
+                Swift.abs(mean - exact[i]) <= 5 * standardError,
+                "\(estimator.name), component \(i): \(mean) vs \(exact[i])")
         }
     }
 
@@ -308,13 +339,18 @@ struct Question2VAE {
         let f: (Tensor<Double>) -> Tensor<Double> = { z in (z - target).squared().sum(alongAxis: 1) - 100 }
         func variance(_ estimator: GaussianGradientEstimator) -> Double {
             var rng = Random(seed: 41)
-            let values = (0..<300).map { _ in estimator.estimate(of: f, mean: [0, 0], std: [1, 1], noise: .normal([10, 2], using: &rng)).mean[0] }
+            let values = (0..<300).map { _ in
+                estimator.estimate(of: f, mean: [0, 0], std: [1, 1], noise: .normal([10, 2], using: &rng)).mean[0]
+            }
             let mean = values.reduce(0, +) / Double(values.count)
             return values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
         }
-        let (reparameterized, score, baseline) = (variance(.reparameterization), variance(.scoreFunction), variance(.scoreFunctionWithBaseline))
+        let (reparameterized, score, baseline) = (
+            variance(.reparameterization), variance(.scoreFunction), variance(.scoreFunctionWithBaseline)
+        )
         #expect(score > 1000 * reparameterized, "score \(score) vs reparameterization \(reparameterized)")
         #expect(baseline < score / 100, "the baseline does not remove the constant: \(baseline) vs \(score)")
-        #expect(baseline > reparameterized, "the baseline beats the reparameterization: \(baseline) vs \(reparameterized)")
+        #expect(
+            baseline > reparameterized, "the baseline beats the reparameterization: \(baseline) vs \(reparameterized)")
     }
 }

@@ -90,7 +90,8 @@ struct Question3GANLoss {
         func f(_ d: Double) -> Double { GANTheory.pointwiseValue(discriminator: d, pData: pData, pModel: pModel) }
         // The maximiser found by search, knowing nothing of the formula, is D*.
         let found = Self.maximiser(f)
-        #expect(Swift.abs(found - dStar) < 1e-6 * Swift.max(1, dStar / (1 - dStar)), "search found \(found), D* = \(dStar)")
+        #expect(
+            Swift.abs(found - dStar) < 1e-6 * Swift.max(1, dStar / (1 - dStar)), "search found \(found), D* = \(dStar)")
         let h = 1e-4 * Swift.min(dStar, 1 - dStar)
         func derivative(_ d: Double) -> Double { (f(d + h) - f(d - h)) / (2 * h) }
         let scale = pData + pModel  // the size of p_data / D at D*
@@ -114,7 +115,8 @@ struct Question3GANLoss {
             for size in [0.1, 0.5, 2.0] {
                 for sign in [-1.0, 1.0] {
                     let bump = Self.bump(centre: centre, size: sign * size, on: grid)
-                    let v = GANTheory.value(discriminatorLogits: zip(lStar, bump).map(+), pData: Self.pData, pModel: pModel, on: grid)
+                    let v = GANTheory.value(
+                        discriminatorLogits: zip(lStar, bump).map(+), pData: Self.pData, pModel: pModel, on: grid)
                     #expect(v < best, "a bump of \(sign * size) at \(centre) scores \(v), above V(D*, G) = \(best)")
                     if sign > 0 {
                         #expect(v < previous, "a larger bump at \(centre) should score lower")
@@ -137,7 +139,9 @@ struct Question3GANLoss {
         func derivative(at l: [Double]) -> Double {
             let h = 1e-4
             func v(_ t: Double) -> Double {
-                GANTheory.value(discriminatorLogits: zip(l, direction).map { $0 + t * $1 }, pData: Self.pData, pModel: pModel, on: grid)
+                GANTheory.value(
+                    discriminatorLogits: zip(l, direction).map { $0 + t * $1 }, pData: Self.pData, pModel: pModel,
+                    on: grid)
             }
             return (v(h) - v(-h)) / (2 * h)
         }
@@ -151,7 +155,8 @@ struct Question3GANLoss {
         )
         #expect(vOther < vBest - 1e-3, "V(D, G) = \(vOther), V(D*, G) = \(vBest)")
         let jsd = Self.jensenShannonFromKL(Self.pData, pModel, on: grid)
-        #expect(Swift.abs(vOther - (2 * jsd - 2 * Foundation.log(2.0))) > 1e-3, "the identity holds for a D that is not D*")
+        #expect(
+            Swift.abs(vOther - (2 * jsd - 2 * Foundation.log(2.0))) > 1e-3, "the identity holds for a D that is not D*")
     }
 
     /// Gradient ascent on V over a network's weights ends at D*: a small network D(x) =
@@ -163,11 +168,14 @@ struct Question3GANLoss {
         let generator = Self.generator()
         let discriminator = MLP<Float>(sizes: [1, 16, 16, 1], activation: .tanh, using: &rng)
         let grid = QuadratureGrid(from: -6, to: 6, count: 241)
-        let pData = grid.x.map(Self.data.density), pModel = grid.x.map(generator.exact.density)
+        let pData = grid.x.map(Self.data.density)
+        let pModel = grid.x.map(generator.exact.density)
         let x = Tensor<Float>(shape: [grid.x.count, 1], scalars: grid.x.map { Float($0) })
         // V as weighted log-likelihoods: the weights are the quadrature weights times each density.
-        let wData = Tensor<Float>(shape: [grid.x.count, 1], scalars: grid.x.indices.map { Float(grid.weights[$0] * pData[$0]) })
-        let wModel = Tensor<Float>(shape: [grid.x.count, 1], scalars: grid.x.indices.map { Float(grid.weights[$0] * pModel[$0]) })
+        let wData = Tensor<Float>(
+            shape: [grid.x.count, 1], scalars: grid.x.indices.map { Float(grid.weights[$0] * pData[$0]) })
+        let wModel = Tensor<Float>(
+            shape: [grid.x.count, 1], scalars: grid.x.indices.map { Float(grid.weights[$0] * pModel[$0]) })
         func value() -> Tensor<Float> {
             let logits = discriminator(x)
             return (logits.logSigmoid() * wData + (-logits).logSigmoid() * wModel).sum()
@@ -181,9 +189,11 @@ struct Question3GANLoss {
         let trained = withoutGradient { discriminator(x).sigmoid() }.scalars.map { Double($0) }
         func meanGap(_ d: [Double]) -> Double {
             // |D - D*| averaged under m = (p_data + p_g) / 2.
-            grid.integrate(grid.x.indices.map { i in
-                Swift.abs(d[i] - GANTheory.optimalDiscriminator(pData: pData[i], pModel: pModel[i])) * (pData[i] + pModel[i]) / 2
-            })
+            grid.integrate(
+                grid.x.indices.map { i in
+                    Swift.abs(d[i] - GANTheory.optimalDiscriminator(pData: pData[i], pModel: pModel[i]))
+                        * (pData[i] + pModel[i]) / 2
+                })
         }
         let gap = meanGap(trained)
         #expect(gap < 0.01, "mean |D - D*| = \(gap)")
@@ -192,9 +202,11 @@ struct Question3GANLoss {
         // It cannot beat the best value, and it closes 99% of the way to it from D = 1/2 (-log 4).
         let (v, best) = (
             GANTheory.value(discriminator: trained, pData: pData, pModel: pModel, on: grid),
-            GANTheory.value(discriminatorLogits: Self.optimalLogits(pData, pModel), pData: pData, pModel: pModel, on: grid)
+            GANTheory.value(
+                discriminatorLogits: Self.optimalLogits(pData, pModel), pData: pData, pModel: pModel, on: grid)
         )
-        #expect(v <= best + 1e-9 && best - v < 0.01 * (best + Foundation.log(4.0)), "V(D, G) = \(v), V(D*, G) = \(best)")
+        #expect(
+            v <= best + 1e-9 && best - v < 0.01 * (best + Foundation.log(4.0)), "V(D, G) = \(v), V(D*, G) = \(best)")
     }
 
     // MARK: 2. The value at the best response
@@ -219,15 +231,19 @@ struct Question3GANLoss {
         let grid = QuadratureGrid(from: -40, to: 40, count: 16_001)
         // Densities below 1e-300 are set to 0, so that m = (p + q) / 2 cannot round to 0 where
         // p or q does not (a subnormal p halved): both sides see the same p and q.
-        func floored(_ density: (Double) -> Double) -> [Double] { grid.x.map { x in density(x) < 1e-300 ? 0 : density(x) } }
+        func floored(_ density: (Double) -> Double) -> [Double] {
+            grid.x.map { x in density(x) < 1e-300 ? 0 : density(x) }
+        }
         let (p, q) = (floored(pair.pData), floored(pair.pModel))
         #expect(Swift.abs(grid.integrate(p) - 1) < 1e-9 && Swift.abs(grid.integrate(q) - 1) < 1e-9, "\(pair.name)")
         let v = GANTheory.value(discriminatorLogits: Self.optimalLogits(p, q), pData: p, pModel: q, on: grid)
         let jsd = Self.jensenShannonFromKL(p, q, on: grid)
-        #expect(Swift.abs(v - (2 * jsd - 2 * Foundation.log(2.0))) < 1e-6, "\(pair.name): V(D*, G) = \(v), JSD = \(jsd)")
+        #expect(
+            Swift.abs(v - (2 * jsd - 2 * Foundation.log(2.0))) < 1e-6, "\(pair.name): V(D*, G) = \(v), JSD = \(jsd)")
         #expect(jsd > 0 && jsd <= Foundation.log(2.0) + 1e-12, "\(pair.name): JSD = \(jsd)")
         if index == 3 { #expect(Swift.abs(v) < 1e-6 && Swift.abs(jsd - Foundation.log(2.0)) < 1e-6) }
-        #expect(Swift.abs(GANTheory.optimalValue(pData: p, pModel: q, on: grid) - v) < 1e-9, "\(pair.name): optimalValue")
+        #expect(
+            Swift.abs(GANTheory.optimalValue(pData: p, pModel: q, on: grid) - v) < 1e-9, "\(pair.name): optimalValue")
         #expect(Swift.abs(GANTheory.jensenShannon(p, q, on: grid) - jsd) < 1e-9, "\(pair.name): jensenShannon")
     }
 
@@ -240,7 +256,9 @@ struct Question3GANLoss {
         let shifts = stride(from: -2.0, through: 2.0, by: 0.25).map { $0 }
         let values = shifts.map { s in
             let pModel = grid.x.map { Self.data.density($0 - s) }
-            return GANTheory.value(discriminatorLogits: Self.optimalLogits(Self.pData, pModel), pData: Self.pData, pModel: pModel, on: grid)
+            return GANTheory.value(
+                discriminatorLogits: Self.optimalLogits(Self.pData, pModel), pData: Self.pData, pModel: pModel, on: grid
+            )
         }
         let atZero = values[shifts.firstIndex(of: 0)!]
         #expect(Swift.abs(atZero + Foundation.log(4.0)) < 1e-9, "V(D*, G) at p_g = p_data is \(atZero)")
@@ -269,21 +287,31 @@ struct Question3GANLoss {
         // Non-zero biases: with the default zero biases this odd network's logit is exactly 0 at
         // x = 0, a point of the grid, where the composed softplus has a kink (see
         // GradientCheckTests.softplusAtExactlyZero).
-        for p in discriminator.parameters { p.value = p.value + Tensor.uniform(p.shape, low: -0.3, high: 0.3, using: &rng) }
+        for p in discriminator.parameters {
+            p.value = p.value + Tensor.uniform(p.shape, low: -0.3, high: 0.3, using: &rng)
+        }
         let grid = QuadratureGrid(from: -5, to: 5, count: 41)
-        let pData = grid.x.map(Self.data.density), pModel = grid.x.map(Self.gaussian(0.5, 1.2).density)
+        let pData = grid.x.map(Self.data.density)
+        let pModel = grid.x.map(Self.gaussian(0.5, 1.2).density)
         let x = Tensor<Double>(shape: [grid.x.count, 1], scalars: grid.x)
-        let wData = Tensor<Double>(shape: [grid.x.count, 1], scalars: grid.x.indices.map { grid.weights[$0] * pData[$0] })
-        let wModel = Tensor<Double>(shape: [grid.x.count, 1], scalars: grid.x.indices.map { grid.weights[$0] * pModel[$0] })
+        let wData = Tensor<Double>(
+            shape: [grid.x.count, 1], scalars: grid.x.indices.map { grid.weights[$0] * pData[$0] })
+        let wModel = Tensor<Double>(
+            shape: [grid.x.count, 1], scalars: grid.x.indices.map { grid.weights[$0] * pModel[$0] })
         let check = GradientCheck.check(parameters: discriminator.parameters) {
             let logits = discriminator(x)
             return (logits.logSigmoid() * wData + (-logits).logSigmoid() * wModel).sum()
         }
-        #expect(check.maxRelativeError <= 1e-6 && check.elements == discriminator.parameterCount, "V in D's weights: \(check)")
+        #expect(
+            check.maxRelativeError <= 1e-6 && check.elements == discriminator.parameterCount,
+            "V in D's weights: \(check)")
         // The network's V is the quadrature V of its logits.
         let logits = withoutGradient { discriminator(x) }.scalars
-        let v = withoutGradient { (discriminator(x).logSigmoid() * wData + (-discriminator(x)).logSigmoid() * wModel).sum().item }
-        #expect(Swift.abs(v - GANTheory.value(discriminatorLogits: logits, pData: pData, pModel: pModel, on: grid)) < 1e-12)
+        let v = withoutGradient {
+            (discriminator(x).logSigmoid() * wData + (-discriminator(x)).logSigmoid() * wModel).sum().item
+        }
+        #expect(
+            Swift.abs(v - GANTheory.value(discriminatorLogits: logits, pData: pData, pModel: pModel, on: grid)) < 1e-12)
     }
 
     /// Both generator losses, log(1 - D(G(z))) and -log D(G(z)), gradient-checked in every weight
@@ -297,7 +325,8 @@ struct Question3GANLoss {
         let check = GradientCheck.check(parameters: generator.parameters) {
             GANLoss.generator(fakeLogits: discriminator(generator(z)), objective: objective)
         }
-        #expect(check.maxRelativeError <= 1e-6 && check.elements == generator.parameterCount, "\(objective.name): \(check)")
+        #expect(
+            check.maxRelativeError <= 1e-6 && check.elements == generator.parameterCount, "\(objective.name): \(check)")
     }
 
     // MARK: 4. Saturation
@@ -307,9 +336,12 @@ struct Question3GANLoss {
     @Test func theMinimaxGeneratorLossHasAVanishingGradientWhereDRejectsTheSamples() {
         let logits = Tensor<Double>(shape: [5, 1], scalars: [-9, -4, -1, 0.5, 6])
         let d = logits.sigmoid().scalars
-        let minimax = valueAndGradient(at: [logits]) { GANLoss.generator(fakeLogits: $0[0], objective: .minimax) }.gradients[0]
-        let nonSaturating = valueAndGradient(at: [logits]) { GANLoss.generator(fakeLogits: $0[0], objective: .nonSaturating) }
+        let minimax = valueAndGradient(at: [logits]) { GANLoss.generator(fakeLogits: $0[0], objective: .minimax) }
             .gradients[0]
+        let nonSaturating = valueAndGradient(at: [logits]) {
+            GANLoss.generator(fakeLogits: $0[0], objective: .nonSaturating)
+        }
+        .gradients[0]
         for i in 0..<5 {
             // Each loss is a mean over the 5 samples.
             #expect(Swift.abs(minimax.scalars[i] - -d[i] / 5) < 1e-12)

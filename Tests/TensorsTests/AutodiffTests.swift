@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensors
 
 @Suite("Autodiff engine")
@@ -45,7 +46,9 @@ struct AutodiffTests {
         var rng = Random(seed: 1)
         let layer = Linear<Double>(2, 1, using: &rng)
         let before = layer.weight.value
-        let (loss, grads) = valueAndGradient(of: layer.parameters) { layer(Tensor(shape: [1, 2], scalars: [1, 2])).sum() }
+        let (loss, grads) = valueAndGradient(of: layer.parameters) {
+            layer(Tensor(shape: [1, 2], scalars: [1, 2])).sum()
+        }
         #expect(layer.weight.value == before && layer.weight.value.node == nil)
         #expect(grads[0].scalars == [1, 2] && grads[1].scalars == [1])
         #expect(Swift.abs(loss.item - (before.scalars[0] + 2 * before.scalars[1])) < 1e-12)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensors
 
 /// The batched convolution kernels (im2col over active taps + GEMM, images over threads) against a
@@ -31,7 +32,8 @@ struct ConvKernelTests {
     ]
 
     static func maskValues(_ c: Case) -> [Float]? {
-        let k = c.kernel, centre = k / 2
+        let k = c.kernel
+        let centre = k / 2
         switch c.mask {
         case "A", "B":
             var tap = [Float](repeating: 0, count: k * k)
@@ -55,7 +57,8 @@ struct ConvKernelTests {
         let (k, s, p) = (c.kernel, c.stride, c.padding)
         let out = (c.size + 2 * p - k) / s + 1
         var y = [Double](repeating: 0, count: c.batch * c.outChannels * out * out)
-        var dx = [Double](repeating: 0, count: x.count), dw = [Double](repeating: 0, count: w.count)
+        var dx = [Double](repeating: 0, count: x.count)
+        var dw = [Double](repeating: 0, count: w.count)
         for n in 0..<c.batch {
             for o in 0..<c.outChannels {
                 for oy in 0..<out {
@@ -94,7 +97,8 @@ struct ConvKernelTests {
         let (taps, packed) = packConvWeight(w, mask: mask, geometry, outChannels: c.outChannels)
         let problem = ConvProblem(geometry: geometry, taps: taps, batch: c.batch, outChannels: c.outChannels)
         var y = [Float](repeating: 0, count: c.batch * problem.outSize)
-        var dx = [Float](repeating: .nan, count: x.count), dPacked = [Float](repeating: .nan, count: packed.count)
+        var dx = [Float](repeating: .nan, count: x.count)
+        var dPacked = [Float](repeating: .nan, count: packed.count)
         conv2dForward(problem, x, packed, bias, &y, threads: threads)
         conv2dBackward(problem, x, packed, g, dWeight: &dPacked, dInput: &dx, threads: threads)
         let dw = unpackConvWeight(dPacked, mask: mask, geometry, taps: taps, outChannels: c.outChannels)
@@ -105,7 +109,8 @@ struct ConvKernelTests {
         var rng = Random(seed: UInt64(c.batch * 1000 + c.channels * 100 + c.kernel))
         let out = (c.size + 2 * c.padding - c.kernel) / c.stride + 1
         let x = Tensor<Float>.uniform([c.batch * c.channels * c.size * c.size], low: -1, high: 1, using: &rng).scalars
-        let w = Tensor<Float>.uniform([c.outChannels * c.channels * c.kernel * c.kernel], low: -1, high: 1, using: &rng).scalars
+        let w = Tensor<Float>.uniform([c.outChannels * c.channels * c.kernel * c.kernel], low: -1, high: 1, using: &rng)
+            .scalars
         let bias = Tensor<Float>.uniform([c.outChannels], low: -1, high: 1, using: &rng).scalars
         let g = Tensor<Float>.uniform([c.batch * c.outChannels * out * out], low: -1, high: 1, using: &rng).scalars
         return (x, w, bias, g)
@@ -135,7 +140,10 @@ struct ConvKernelTests {
                 geometry: ConvGeometry(
                     channels: c.channels, height: c.size, width: c.size, kernelHeight: c.kernel, kernelWidth: c.kernel,
                     stride: c.stride, padding: c.padding),
-                taps: .all(ConvGeometry(channels: c.channels, height: c.size, width: c.size, kernelHeight: c.kernel, kernelWidth: c.kernel, stride: c.stride, padding: c.padding)),
+                taps: .all(
+                    ConvGeometry(
+                        channels: c.channels, height: c.size, width: c.size, kernelHeight: c.kernel,
+                        kernelWidth: c.kernel, stride: c.stride, padding: c.padding)),
                 batch: c.batch, outChannels: c.outChannels)
         }
         #expect(problems.filter(\.usesShiftedRows).count >= 4)
@@ -147,10 +155,12 @@ struct ConvKernelTests {
     /// The tap-restricted im2col with every tap is the plain im2col, and col2im is its adjoint.
     @Test func im2colOverTapsMatchesIm2col() {
         for (size, k, s, p) in [(5, 3, 1, 1), (6, 3, 2, 0), (7, 7, 1, 3), (4, 1, 1, 0), (9, 5, 2, 2)] {
-            let g = ConvGeometry(channels: 2, height: size, width: size + 1, kernelHeight: k, kernelWidth: k, stride: s, padding: p)
+            let g = ConvGeometry(
+                channels: 2, height: size, width: size + 1, kernelHeight: k, kernelWidth: k, stride: s, padding: p)
             var rng = Random(seed: UInt64(size * k))
             let x = Tensor<Double>.uniform([2 * size * (size + 1)], using: &rng).scalars
-            var plain = [Double](repeating: .nan, count: g.columnRows * g.columnCount), overTaps = plain
+            var plain = [Double](repeating: .nan, count: g.columnRows * g.columnCount)
+            var overTaps = plain
             im2col(g, x, &plain)
             im2col(g, taps: .all(g), x, &overTaps)
             #expect(plain == overTaps)
@@ -161,7 +171,8 @@ struct ConvKernelTests {
             var back = [Double](repeating: 0, count: x.count)
             im2col(g, taps: taps, x, &cols)
             col2im(g, taps: taps, y, &back)
-            let lhs = zip(cols, y).map(*).reduce(0, +), rhs = zip(x, back).map(*).reduce(0, +)
+            let lhs = zip(cols, y).map(*).reduce(0, +)
+            let rhs = zip(x, back).map(*).reduce(0, +)
             #expect(Swift.abs(lhs - rhs) < 1e-12)
         }
     }

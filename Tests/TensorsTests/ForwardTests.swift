@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tensors
 
 /// Forward values against small cases computed by hand, and the stability cases.
@@ -21,7 +22,8 @@ struct ForwardTests {
         #expect((a * Tensor(shape: [2, 1], scalars: [2, 3])).scalars == [2, 4, 9, 12])
         #expect((a / 2).scalars == [0.5, 1, 1.5, 2])
         #expect((1 - a).scalars == [0, -1, -2, -3])
-        let c = Tensor<Double>(shape: [2, 1, 3], scalars: [1, 2, 3, 4, 5, 6]) + Tensor(shape: [2, 1], scalars: [10, 20])
+        let c =
+            Tensor<Double>(shape: [2, 1, 3], scalars: [1, 2, 3, 4, 5, 6]) + Tensor(shape: [2, 1], scalars: [10, 20])
         #expect(c.shape == [2, 2, 3])
         #expect(c.scalars == [11, 12, 13, 21, 22, 23, 14, 15, 16, 24, 25, 26])
     }
@@ -57,7 +59,8 @@ struct ForwardTests {
         #expect(Tensor.conv2d(x, weight: w).scalars == [-4, -4, -4, -4])
         let mask = Tensor<Double>(shape: [1, 1, 2, 2], scalars: [1, 1, 1, 0])
         #expect(Tensor.conv2d(x, weight: w, mask: mask).scalars == [1, 2, 4, 5])
-        let padded = Tensor.conv2d(x, weight: Tensor(shape: [1, 1, 1, 1], scalars: [2]), bias: Tensor([1]), stride: 2, padding: 1)
+        let padded = Tensor.conv2d(
+            x, weight: Tensor(shape: [1, 1, 1, 1], scalars: [2]), bias: Tensor([1]), stride: 2, padding: 1)
         #expect(padded.shape == [1, 1, 3, 3])
         #expect(padded.scalars == [1, 1, 1, 1, 11, 1, 1, 1, 1])
     }
@@ -92,7 +95,8 @@ struct ForwardTests {
     }
 
     @Test func randomIsReproducibleAndCalibrated() {
-        var a = Random(seed: 42), b = Random(seed: 42)
+        var a = Random(seed: 42)
+        var b = Random(seed: 42)
         #expect((0..<5).map { _ in a.next() } == (0..<5).map { _ in b.next() })
         var rng = Random(seed: 7)
         let n = 20000

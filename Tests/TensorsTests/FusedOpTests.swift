@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensors
 
 /// The fused ops (LSTM step, binary and softmax cross-entropy): gradient checks in Double against
@@ -9,17 +10,24 @@ struct FusedOpTests {
 
     @Test func lstmStepGradients() {
         let (batch, input, hidden) = (3, 2, 4)
-        let x = randomTensor([batch, input], seed: 40), h = randomTensor([batch, hidden], seed: 41)
+        let x = randomTensor([batch, input], seed: 40)
+        let h = randomTensor([batch, hidden], seed: 41)
         let c = randomTensor([batch, hidden], seed: 42)
-        let wx = randomTensor([input, 4 * hidden], seed: 43), wh = randomTensor([hidden, 4 * hidden], seed: 44)
+        let wx = randomTensor([input, 4 * hidden], seed: 43)
+        let wh = randomTensor([hidden, 4 * hidden], seed: 44)
         let b = randomTensor([4 * hidden], seed: 45)
         expectGradientsMatch([x, h, c, wx, wh, b]) { t in
             Tensor.lstmStep(input: t[0], hidden: t[1], cell: t[2], inputWeight: t[3], hiddenWeight: t[4], bias: t[5])
         }
         // Hidden size not a multiple of the eight lanes, and a step fed its own output.
-        let h5 = randomTensor([2, 5], seed: 46), c5 = randomTensor([2, 5], seed: 47)
-        expectGradientsMatch([randomTensor([2, 1], seed: 48), h5, c5, randomTensor([1, 20], seed: 49), randomTensor([5, 20], seed: 50), randomTensor([20], seed: 51)]) { t in
-            let s1 = Tensor.lstmStep(input: t[0], hidden: t[1], cell: t[2], inputWeight: t[3], hiddenWeight: t[4], bias: t[5])
+        let h5 = randomTensor([2, 5], seed: 46)
+        let c5 = randomTensor([2, 5], seed: 47)
+        expectGradientsMatch([
+            randomTensor([2, 1], seed: 48), h5, c5, randomTensor([1, 20], seed: 49), randomTensor([5, 20], seed: 50),
+            randomTensor([20], seed: 51),
+        ]) { t in
+            let s1 = Tensor.lstmStep(
+                input: t[0], hidden: t[1], cell: t[2], inputWeight: t[3], hiddenWeight: t[4], bias: t[5])
             return Tensor.lstmStep(
                 input: t[0] * 0.5, hidden: s1.slice(0..<5, alongAxis: 1), cell: s1.slice(5..<10, alongAxis: 1),
                 inputWeight: t[3], hiddenWeight: t[4], bias: t[5])
@@ -34,7 +42,10 @@ struct FusedOpTests {
             randomTensor([hidden, 4 * hidden], seed: 62), randomTensor([4 * hidden], seed: 63),
         ]) { t in Tensor.lstmSequence(inputs: t[0], inputWeight: t[1], hiddenWeight: t[2], bias: t[3]) }
         // One step: no recurrence, and the hidden weight gets no gradient.
-        expectGradientsMatch([randomTensor([1, 3, 2], seed: 64), randomTensor([2, 8], seed: 65), randomTensor([2, 8], seed: 66), randomTensor([8], seed: 67)]) { t in
+        expectGradientsMatch([
+            randomTensor([1, 3, 2], seed: 64), randomTensor([2, 8], seed: 65), randomTensor([2, 8], seed: 66),
+            randomTensor([8], seed: 67),
+        ]) { t in
             Tensor.lstmSequence(inputs: t[0], inputWeight: t[1], hiddenWeight: t[2], bias: t[3]) * 2
         }
     }
@@ -69,7 +80,9 @@ struct FusedOpTests {
         let x = Tensor<Float>.uniform([4, 19], low: -20, high: 20, using: &rng)
         let weights = Tensor<Float>.normal([4, 19], using: &rng)
         let (fv, fg) = valueAndGradient(at: [x]) { ($0[0].logSoftmax() * weights).sum() }
-        let (cv, cg) = valueAndGradient(at: [x]) { (($0[0] - $0[0].logSumExp(alongAxis: 1, keepingDims: true)) * weights).sum() }
+        let (cv, cg) = valueAndGradient(at: [x]) {
+            (($0[0] - $0[0].logSumExp(alongAxis: 1, keepingDims: true)) * weights).sum()
+        }
         expectClose([fv.item], [cv.item], tolerance: 1e-5)
         expectClose(fg[0].scalars, cg[0].scalars, tolerance: 1e-5)
         let p = x.softmax()
@@ -111,7 +124,8 @@ struct FusedOpTests {
             var hiddens: [Tensor<Float>] = []
             for s in 0..<steps {
                 let both = Tensor.lstmStep(
-                    input: t[0].selecting(s), hidden: state.hidden, cell: state.cell, inputWeight: t[1], hiddenWeight: t[2], bias: t[3])
+                    input: t[0].selecting(s), hidden: state.hidden, cell: state.cell, inputWeight: t[1],
+                    hiddenWeight: t[2], bias: t[3])
                 state = .init(hidden: both.slice(0..<13, alongAxis: 1), cell: both.slice(13..<26, alongAxis: 1))
                 hiddens.append(state.hidden.reshaped([1, batch, 13]))
             }
@@ -132,7 +146,9 @@ struct FusedOpTests {
         let x = Tensor<Double>.normal([steps, batch, input], using: &rng)
         let weights = Tensor<Double>.normal([steps, batch, hidden], using: &rng)
         /// h_t, c_t from x_t, h_{t-1}, c_{t-1}: the formula of the LSTM, gate order i, f, g, o.
-        func reference(_ x: Tensor<Double>, _ wx: Tensor<Double>, _ wh: Tensor<Double>, _ b: Tensor<Double>) -> Tensor<Double> {
+        func reference(_ x: Tensor<Double>, _ wx: Tensor<Double>, _ wh: Tensor<Double>, _ b: Tensor<Double>) -> Tensor<
+            Double
+        > {
             var (h, c) = (Tensor<Double>.zeros([batch, hidden]), Tensor<Double>.zeros([batch, hidden]))
             var hiddens: [Tensor<Double>] = []
             for t in 0..<steps {
@@ -168,14 +184,20 @@ struct FusedOpTests {
         // Values across the range where the stable forms matter, and past the vector width.
         let logits = Tensor<Float>.uniform([3, 37], low: -30, high: 30, using: &rng)
         let targets = Tensor<Float>.bernoulli([3, 37], p: 0.5, using: &rng)
-        let (fv, fg) = valueAndGradient(at: [logits]) { Tensor.binaryCrossEntropy(logits: $0[0], targets: targets).sum() }
-        let (cv, cg) = valueAndGradient(at: [logits]) { Tensor.composedBinaryCrossEntropy(logits: $0[0], targets: targets).sum() }
+        let (fv, fg) = valueAndGradient(at: [logits]) {
+            Tensor.binaryCrossEntropy(logits: $0[0], targets: targets).sum()
+        }
+        let (cv, cg) = valueAndGradient(at: [logits]) {
+            Tensor.composedBinaryCrossEntropy(logits: $0[0], targets: targets).sum()
+        }
         expectClose([fv.item], [cv.item], tolerance: 1e-5)
         expectClose(fg[0].scalars, cg[0].scalars, tolerance: 1e-6)
 
         let labels = (0..<3).map { _ in rng.index(below: 37) }
         let (sv, sg) = valueAndGradient(at: [logits]) { Tensor.crossEntropy(logits: $0[0], labels: labels).sum() }
-        let (tv, tg) = valueAndGradient(at: [logits]) { Tensor.composedCrossEntropy(logits: $0[0], labels: labels).sum() }
+        let (tv, tg) = valueAndGradient(at: [logits]) {
+            Tensor.composedCrossEntropy(logits: $0[0], labels: labels).sum()
+        }
         expectClose([sv.item], [tv.item], tolerance: 1e-5)
         expectClose(sg[0].scalars, tg[0].scalars, tolerance: 1e-6)
     }
@@ -184,7 +206,8 @@ struct FusedOpTests {
     @Test func fusedLossesAreStable() {
         let l = Tensor<Float>([-1000, 1000, 0])
         #expect(Tensor.binaryCrossEntropy(logits: l, targets: Tensor([0, 1, 1])).scalars.allSatisfy { $0.isFinite })
-        let ce = Tensor.crossEntropy(logits: Tensor<Float>(shape: [2, 3], scalars: [1e4, 0, -1e4, -.infinity, 0, -.infinity]), labels: [2, 1])
+        let ce = Tensor.crossEntropy(
+            logits: Tensor<Float>(shape: [2, 3], scalars: [1e4, 0, -1e4, -.infinity, 0, -.infinity]), labels: [2, 1])
         #expect(ce.scalars == [2e4, 0])
     }
 }

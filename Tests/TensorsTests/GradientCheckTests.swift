@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensors
 
 /// Every differentiable op and layer, checked against central finite differences in Double:
@@ -121,7 +122,8 @@ struct GradientCheckTests {
         let mask: Tensor<Double>? = c.masked ? .bernoulli(w.shape, p: 0.5, using: &rng) : nil
         let inputs = c.bias ? [x, w, b] : [x, w]
         expectGradientsMatch(inputs) { t in
-            Tensor.conv2d(t[0], weight: t[1], bias: c.bias ? t[2] : nil, stride: c.stride, padding: c.padding, mask: mask)
+            Tensor.conv2d(
+                t[0], weight: t[1], bias: c.bias ? t[2] : nil, stride: c.stride, padding: c.padding, mask: mask)
         }
     }
 
@@ -139,7 +141,8 @@ struct GradientCheckTests {
 
         let cell = LSTMCell<Double>(inputSize: 3, hiddenSize: 4, using: &rng)
         let xs = randomTensor([2, 3], seed: 20)
-        let h0 = randomTensor([2, 4], seed: 21), c0 = randomTensor([2, 4], seed: 22)
+        let h0 = randomTensor([2, 4], seed: 21)
+        let c0 = randomTensor([2, 4], seed: 22)
         let cellCheck = GradientCheck.check(parameters: cell.parameters) {
             // Two steps, so the recurrence through h and c is checked too.
             let s1 = cell(xs, .init(hidden: h0, cell: c0))
@@ -158,8 +161,10 @@ struct GradientCheckTests {
         let targets = Tensor<Double>.bernoulli([3, 5], p: 0.5, using: &Self.rng)
         expectGradientsMatch([logits]) { Tensor.binaryCrossEntropy(logits: $0[0], targets: targets) }
         expectGradientsMatch([logits]) { Tensor.crossEntropy(logits: $0[0], labels: [4, 0, 2]) }
-        let mu = randomTensor([4], seed: 24), lv = randomTensor([4], seed: 25)
-        let mu2 = randomTensor([4], seed: 26), lv2 = randomTensor([4], seed: 27)
+        let mu = randomTensor([4], seed: 24)
+        let lv = randomTensor([4], seed: 25)
+        let mu2 = randomTensor([4], seed: 26)
+        let lv2 = randomTensor([4], seed: 27)
         expectGradientsMatch([mu, lv]) { Tensor.gaussianKL(mean: $0[0], logVariance: $0[1]) }
         expectGradientsMatch([mu, lv, mu2, lv2]) {
             Tensor.gaussianKL(mean1: $0[0], logVariance1: $0[1], mean2: $0[2], logVariance2: $0[3])
@@ -181,7 +186,8 @@ struct GradientCheckTests {
         func ignoresGradient(_ x: Tensor<Double>) -> Tensor<Double> {
             Tensor.differentiable(op: "ignores g", output: x.squared().detached, inputs: [x]) { _ in [x * 2] }
         }
-        #expect(GradientCheck.check(at: [randomTensor([3], seed: 30)]) { ignoresGradient($0[0]) }.maxRelativeError > 1e-3)
+        #expect(
+            GradientCheck.check(at: [randomTensor([3], seed: 30)]) { ignoresGradient($0[0]) }.maxRelativeError > 1e-3)
     }
 
     /// softplus(x) = relu(x) + log1p(exp(-|x|)) is smooth, with derivative sigmoid(x), 1/2 at 0;

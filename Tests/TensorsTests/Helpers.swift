@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensors
 
 /// Seeded random Double inputs for gradient checks.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensors
 
 /// Every fast kernel against its naive twin, over shapes that hit the edges.
@@ -22,7 +23,9 @@ struct KernelTests {
         return (a, b, c)
     }
 
-    static func run(_ s: GEMMShape, _ a: [Float], _ b: [Float], _ c: [Float], threads: Int? = nil, naive: Bool = false) -> [Float] {
+    static func run(_ s: GEMMShape, _ a: [Float], _ b: [Float], _ c: [Float], threads: Int? = nil, naive: Bool = false)
+        -> [Float]
+    {
         var out = c
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
@@ -66,7 +69,9 @@ struct KernelTests {
                 a.withUnsafeBufferPointer { a in
                     b.withUnsafeBufferPointer { b in
                         let prepared = PreparedOperand(b.baseAddress!, transposed: transB, k: k, n: n)
-                        out.withUnsafeMutableBufferPointer { gemm(s, a.baseAddress!, prepared: prepared, $0.baseAddress!, threads: threads) }
+                        out.withUnsafeMutableBufferPointer {
+                            gemm(s, a.baseAddress!, prepared: prepared, $0.baseAddress!, threads: threads)
+                        }
                     }
                 }
                 #expect(out == plain, "\(m)x\(n)x\(k), transB \(transB), \(threads) threads")
@@ -81,12 +86,15 @@ struct KernelTests {
                 var rng = Random(seed: UInt64(m + n + k))
                 let a = Tensor<Double>.uniform([m * k], using: &rng).scalars
                 let b = Tensor<Double>.uniform([k * n], using: &rng).scalars
-                var fast = [Double](repeating: 0, count: m * n), slow = fast
+                var fast = [Double](repeating: 0, count: m * n)
+                var slow = fast
                 let s = GEMMShape(transA: transA, transB: transB, m: m, n: n, k: k)
                 a.withUnsafeBufferPointer { a in
                     b.withUnsafeBufferPointer { b in
                         fast.withUnsafeMutableBufferPointer { gemm(s, a.baseAddress!, b.baseAddress!, $0.baseAddress!) }
-                        slow.withUnsafeMutableBufferPointer { gemmNaive(s, a.baseAddress!, b.baseAddress!, $0.baseAddress!) }
+                        slow.withUnsafeMutableBufferPointer {
+                            gemmNaive(s, a.baseAddress!, b.baseAddress!, $0.baseAddress!)
+                        }
                     }
                 }
                 expectClose(fast, slow, tolerance: Double(k + 1) * 1e-15)
@@ -115,8 +123,12 @@ struct KernelTests {
         let y = Tensor<Double>.uniform([g.columnRows * g.columnCount], using: &rng).scalars
         var cols = [Double](repeating: 0, count: y.count)
         var back = [Double](repeating: 0, count: x.count)
-        x.withUnsafeBufferPointer { xp in cols.withUnsafeMutableBufferPointer { im2col(g, xp.baseAddress!, $0.baseAddress!) } }
-        y.withUnsafeBufferPointer { yp in back.withUnsafeMutableBufferPointer { col2im(g, yp.baseAddress!, $0.baseAddress!) } }
+        x.withUnsafeBufferPointer { xp in
+            cols.withUnsafeMutableBufferPointer { im2col(g, xp.baseAddress!, $0.baseAddress!) }
+        }
+        y.withUnsafeBufferPointer { yp in
+            back.withUnsafeMutableBufferPointer { col2im(g, yp.baseAddress!, $0.baseAddress!) }
+        }
         // <im2col(x), y> == <x, col2im(y)>
         let lhs = zip(cols, y).map(*).reduce(0, +)
         let rhs = zip(x, back).map(*).reduce(0, +)
@@ -128,9 +140,15 @@ struct KernelTests {
         let x = (0..<120).map(Double.init)
         let y = permuteKernel(x, shape: shape, perm: [3, 1, 0, 2])
         let t = Tensor<Double>(shape: [5, 3, 2, 4], scalars: y)
-        for a in 0..<2 { for b in 0..<3 { for c in 0..<4 { for d in 0..<5 {
-            #expect(t[d, b, a, c] == Double(((a * 3 + b) * 4 + c) * 5 + d))
-        } } } }
+        for a in 0..<2 {
+            for b in 0..<3 {
+                for c in 0..<4 {
+                    for d in 0..<5 {
+                        #expect(t[d, b, a, c] == Double(((a * 3 + b) * 4 + c) * 5 + d))
+                    }
+                }
+            }
+        }
     }
 
     /// Operands gathered through a table of row starts (MatrixOperand.rowStarts, how a convolution
@@ -145,15 +163,18 @@ struct KernelTests {
         let (rowsB, lengthB) = transB ? (n, k) : (k, n)
         let startsA = (0..<rowsA).map { _ in rng.index(below: pool.count - lengthA) }
         let startsB = (0..<rowsB).map { _ in rng.index(below: pool.count - lengthB) }
-        let copyA = startsA.flatMap { pool[$0..<($0 + lengthA)] }, copyB = startsB.flatMap { pool[$0..<($0 + lengthB)] }
+        let copyA = startsA.flatMap { pool[$0..<($0 + lengthA)] }
+        let copyB = startsB.flatMap { pool[$0..<($0 + lengthB)] }
         let shape = GEMMShape(transA: transA, transB: transB, m: m, n: n, k: k)
         let expected = Self.run(shape, copyA, copyB, [Float](repeating: 0, count: m * n), naive: true)
         var out = [Float](repeating: .nan, count: m * n)
         pool.withUnsafeBufferPointer { pool in
             startsA.withUnsafeBufferPointer { sa in
                 startsB.withUnsafeBufferPointer { sb in
-                    let a = MatrixOperand(base: pool.baseAddress!, transposed: transA, stride: 0, rowStarts: sa.baseAddress!)
-                    let b = MatrixOperand(base: pool.baseAddress!, transposed: transB, stride: 0, rowStarts: sb.baseAddress!)
+                    let a = MatrixOperand(
+                        base: pool.baseAddress!, transposed: transA, stride: 0, rowStarts: sa.baseAddress!)
+                    let b = MatrixOperand(
+                        base: pool.baseAddress!, transposed: transB, stride: 0, rowStarts: sb.baseAddress!)
                     out.withUnsafeMutableBufferPointer { sgemm(shape, a, b, panels: nil, $0.baseAddress!, threads: 2) }
                 }
             }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tensors
+import Testing
 
 /// Shape errors are programmer errors: the process stops with a message naming both shapes.
 /// (Exit tests run the body in a child process and observe how it ends.)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensors
 
 /// Float sums at scale: the pairwise sum of Kernels/Reduce.swift against the same sum in Double,
@@ -13,7 +14,9 @@ struct SumAccuracyTests {
 
     static func exact(_ x: [Float]) -> Double { x.reduce(0) { $0 + Double($1) } }
 
-    static func relativeError(_ value: Float, _ exact: Double) -> Double { Swift.abs(Double(value) - exact) / Swift.abs(exact) }
+    static func relativeError(_ value: Float, _ exact: Double) -> Double {
+        Swift.abs(Double(value) - exact) / Swift.abs(exact)
+    }
 
     @Test func longSumIsCloseToTheDoubleSum() {
         let x = Self.terms()

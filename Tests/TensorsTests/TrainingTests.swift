@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensors
 
 /// End to end: a small MLP learns XOR with Adam, and the same seed gives the same loss bit for bit.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tensors
 
 /// The eight-lane Float math of Kernels/VectorMath.swift against Double references, and the Float
@@ -10,7 +11,10 @@ struct VectorMathTests {
     static func inputs(_ low: Float, _ high: Float, seed: UInt64) -> [Float] {
         var rng = Random(seed: seed)
         var xs = (0..<4000).map { _ in Float(rng.uniform(Double(low), Double(high))) }
-        xs += [0, -0.0, 1, -1, 0.5, 1e-30, -1e-30, Float(1e-42 as Double), .infinity, -.infinity, .nan, 88.7, -87.4, -103, 100, -200]
+        xs += [
+            0, -0.0, 1, -1, 0.5, 1e-30, -1e-30, Float(1e-42 as Double), .infinity, -.infinity, .nan, 88.7, -87.4, -103,
+            100, -200,
+        ]
         return xs.filter { $0.isNaN || ($0 >= low && $0 <= high) || !$0.isFinite || Swift.abs($0) > 50 }
     }
 
@@ -66,7 +70,9 @@ struct VectorMathTests {
                 // Overflow, underflow and subnormal results: the rounded reference, to within one
                 // subnormal step; sigmoid flushes subnormal results to zero.
                 let flushed = f == .sigmoid && y == 0
-                #expect(flushed || y == rounded || Swift.abs(Double(y) - ref) <= Double(Float.leastNonzeroMagnitude) * 2, "\(f)(\(x)) = \(y), expected \(rounded)")
+                #expect(
+                    flushed || y == rounded || Swift.abs(Double(y) - ref) <= Double(Float.leastNonzeroMagnitude) * 2,
+                    "\(f)(\(x)) = \(y), expected \(rounded)")
                 continue
             }
             let ulp = Double(rounded.ulp)

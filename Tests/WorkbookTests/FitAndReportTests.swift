@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Tensors
 import Testing
+
 @testable import Workbook
 
 /// A chapter writing into a fresh temporary folder.
@@ -62,7 +63,8 @@ struct FitAndReportTests {
         var seen: [Float] = []
         var rng = Random(seed: 1)
         let log = try chapter.fit(
-            "toy", parameters: [w], plan: TrainingPlan(epochs: 3, batchSize: 4, learningRate: 0.1, evaluationsPerEpoch: 2),
+            "toy", parameters: [w],
+            plan: TrainingPlan(epochs: 3, batchSize: 4, learningRate: 0.1, evaluationsPerEpoch: 2),
             examples: 8, using: &rng, batches: { indexBatches(count: 8, size: 4, rng: &$0) },
             size: \.count,
             loss: { rows, _ in
@@ -88,7 +90,8 @@ struct FitAndReportTests {
         var rng = Random(seed: 1)
         do {
             _ = try chapter.fit(
-                "blows up", parameters: [w], plan: TrainingPlan(epochs: 1, batchSize: 1, learningRate: 0.1), examples: 1,
+                "blows up", parameters: [w], plan: TrainingPlan(epochs: 1, batchSize: 1, learningRate: 0.1),
+                examples: 1,
                 using: &rng, batches: { _ in [[0]] }, size: \.count, loss: { _, _ in (w.value * .infinity).sum() },
                 validate: { 0 })
             Issue.record("expected an error")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Workbook
 
 @Suite("Workbook summary")
@@ -9,23 +10,28 @@ struct SummaryTests {
         let results = folder.appendingPathComponent("results")
         try FileManager.default.createDirectory(at: results, withIntermediateDirectories: true)
         let object: [String: Any] = [
-            "chapter": chapter, "title": "T\(chapter)", "seed": 1, "quick": true, "seconds": seconds, "metrics": metrics,
+            "chapter": chapter, "title": "T\(chapter)", "seed": 1, "quick": true, "seconds": seconds,
+            "metrics": metrics,
         ]
-        try JSONSerialization.data(withJSONObject: object).write(to: results.appendingPathComponent("chapter\(chapter).json"))
+        try JSONSerialization.data(withJSONObject: object).write(
+            to: results.appendingPathComponent("chapter\(chapter).json"))
     }
 
     @Test func collectsLikelihoodSamplingAndIdentitiesAcrossChapters() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("summary-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try write([
-            "digits/test NLL/MADE": 120.5, "digits/test bits per dim/MADE": 2.716,
-            "digits/train seconds/MADE": 9,
-        ], chapter: 1, seconds: 12.3, into: folder)
-        try write([
-            "mnist/test -ELBO/VAE z20": 101.25, "mnist/test IWAE-10/VAE z20": 99.5, "mnist/test IWAE-100/VAE z20": 98.75,
-            "mnist/sampling seconds per image/VAE z20": 0.0004,
-            "ppca/max identity error/linear VAE": 1e-9,
-        ], chapter: 4, seconds: 80, into: folder)
+        try write(
+            [
+                "digits/test NLL/MADE": 120.5, "digits/test bits per dim/MADE": 2.716,
+                "digits/train seconds/MADE": 9,
+            ], chapter: 1, seconds: 12.3, into: folder)
+        try write(
+            [
+                "mnist/test -ELBO/VAE z20": 101.25, "mnist/test IWAE-10/VAE z20": 99.5,
+                "mnist/test IWAE-100/VAE z20": 98.75,
+                "mnist/sampling seconds per image/VAE z20": 0.0004,
+                "ppca/max identity error/linear VAE": 1e-9,
+            ], chapter: 4, seconds: 80, into: folder)
         let summary = try WorkbookSummary(figures: folder, chapterNumbers: [1, 2, 3, 4])
         #expect(summary.chapters.map(\.number) == [1, 4])  // 2 and 3 have not run: skipped
 
@@ -46,7 +52,8 @@ struct SummaryTests {
     @Test func aCorruptMetricsFileNamesItselfAndTheFix() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("summary-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("results"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("results"), withIntermediateDirectories: true)
         try Data("{not json".utf8).write(to: folder.appendingPathComponent("results/chapter2.json"))
         do {
             _ = try WorkbookSummary(figures: folder, chapterNumbers: [2])
@@ -59,16 +66,19 @@ struct SummaryTests {
     @Test func samplesTableJoinsLikelihoodSampleQualityAndSpeedPerModel() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("trilemma-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try write([
-            "mnist/test NLL/PixelCNN": 72.1, "mnist/samples recognised/PixelCNN": 0.05, "mnist/samples recognised SE/PixelCNN": 0.01,
-            "mnist/samples class entropy/PixelCNN": 1.5, "mnist/samples Frechet distance/PixelCNN": 40.26,
-            "mnist/sampling ms per image/PixelCNN": 20, "mnist/train seconds/PixelCNN": 70,
-            "mnist/samples recognised/test images": 0.91, "mnist/test NLL/Row LSTM": 80,
-        ], chapter: 3, seconds: 100, into: folder)
-        try write([
-            "mnist/test -ELBO/VAE": 103, "mnist/test IWAE-10/VAE": 95, "mnist/test IWAE-1000/VAE": 92,
-            "mnist/samples recognised/VAE": 0.3,
-        ], chapter: 4, seconds: 40, into: folder)
+        try write(
+            [
+                "mnist/test NLL/PixelCNN": 72.1, "mnist/samples recognised/PixelCNN": 0.05,
+                "mnist/samples recognised SE/PixelCNN": 0.01,
+                "mnist/samples class entropy/PixelCNN": 1.5, "mnist/samples Frechet distance/PixelCNN": 40.26,
+                "mnist/sampling ms per image/PixelCNN": 20, "mnist/train seconds/PixelCNN": 70,
+                "mnist/samples recognised/test images": 0.91, "mnist/test NLL/Row LSTM": 80,
+            ], chapter: 3, seconds: 100, into: folder)
+        try write(
+            [
+                "mnist/test -ELBO/VAE": 103, "mnist/test IWAE-10/VAE": 95, "mnist/test IWAE-1000/VAE": 92,
+                "mnist/samples recognised/VAE": 0.3,
+            ], chapter: 4, seconds: 40, into: folder)
         let table = try WorkbookSummary(figures: folder, chapterNumbers: [3, 4]).samplesTable()
         // Only models whose samples were scored; the Row LSTM has none.
         #expect(table.rows.map(\.label) == ["ch3 mnist: PixelCNN", "ch3 mnist: test images", "ch4 mnist: VAE"])

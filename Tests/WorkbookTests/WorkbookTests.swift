@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Workbook
 
 @Suite("Workbook plumbing")
@@ -48,18 +49,21 @@ struct WorkbookTests {
         table.add("uniform", ["nats": "181.33", "bits/dim": "4.09"])
         table.add("independent", ["nats": "106.47"])
         let text = table.rendered()
-        #expect(text == """
-            T
+        #expect(
+            text
+                == """
+                T
 
-            | uniform     |   nats | bits/dim |
-            |-------------|-------:|---------:|
-            | uniform     | 181.33 |     4.09 |
-            | independent | 106.47 |        - |
-            """.replacingOccurrences(of: "| uniform     |   nats", with: "|             |   nats"))
+                | uniform     |   nats | bits/dim |
+                |-------------|-------:|---------:|
+                | uniform     | 181.33 |     4.09 |
+                | independent | 106.47 |        - |
+                """.replacingOccurrences(of: "| uniform     |   nats", with: "|             |   nats"))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("t-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try table.writeJSON(to: path)
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
         #expect((json?["columns"] as? [String]) == ["nats", "bits/dim"])
     }
 }

@@ -24,10 +24,11 @@ public struct GaussianMixture1D: Sendable {
 
     /// log p(x).
     public func logDensity(_ x: Double) -> Double {
-        logSumExp(weights.indices.map { k in
-            let z = (x - means[k]) / standardDeviations[k]
-            return Foundation.log(weights[k]) - 0.5 * z * z - Foundation.log(standardDeviations[k]) - halfLog2Pi
-        })
+        logSumExp(
+            weights.indices.map { k in
+                let z = (x - means[k]) / standardDeviations[k]
+                return Foundation.log(weights[k]) - 0.5 * z * z - Foundation.log(standardDeviations[k]) - halfLog2Pi
+            })
     }
 
     /// p(x).
@@ -105,21 +106,25 @@ public struct GaussianMixture2D: Sendable {
     /// `count` equal Gaussians with covariance s^2 I, their means evenly on a circle of `radius`
     /// around the origin, the first at (radius, 0): mu_k = radius (cos 2 pi k / count, sin 2 pi k / count).
     /// The defaults are the ring of 8 of Metz et al. (2017), Unrolled GANs.
-    public static func ring(count: Int = 8, radius: Double = 2, standardDeviation s: Double = 0.02) -> GaussianMixture2D {
+    public static func ring(count: Int = 8, radius: Double = 2, standardDeviation s: Double = 0.02) -> GaussianMixture2D
+    {
         let components = (0..<count).map { k -> Gaussian2D in
             let angle = 2 * Double.pi * Double(k) / Double(count)
-            return Gaussian2D(mean: SIMD2(radius * Foundation.cos(angle), radius * Foundation.sin(angle)), standardDeviation: s)
+            return Gaussian2D(
+                mean: SIMD2(radius * Foundation.cos(angle), radius * Foundation.sin(angle)), standardDeviation: s)
         }
         return GaussianMixture2D(weights: [Double](repeating: 1, count: count), components: components)
     }
 
     /// side x side equal Gaussians with covariance s^2 I, centred on a square grid with `spacing`
     /// around the origin. The defaults are the grid of 25 at -4, -2, 0, 2, 4 (VEEGAN, PacGAN).
-    public static func grid(side: Int = 5, spacing: Double = 2, standardDeviation s: Double = 0.05) -> GaussianMixture2D {
+    public static func grid(side: Int = 5, spacing: Double = 2, standardDeviation s: Double = 0.05) -> GaussianMixture2D
+    {
         let offset = Double(side - 1) / 2
         let components = (0..<side * side).map { k in
             Gaussian2D(
-                mean: SIMD2((Double(k % side) - offset) * spacing, (Double(k / side) - offset) * spacing), standardDeviation: s)
+                mean: SIMD2((Double(k % side) - offset) * spacing, (Double(k / side) - offset) * spacing),
+                standardDeviation: s)
         }
         return GaussianMixture2D(weights: [Double](repeating: 1, count: side * side), components: components)
     }

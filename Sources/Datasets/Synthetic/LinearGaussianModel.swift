@@ -29,7 +29,8 @@ public struct LinearGaussianModel: Sendable {
     /// M = W^T W + sigma^2 I_K, factorised.
     let posteriorFactor: Cholesky
 
-    public init(loadings: [Double], dataDimension d: Int, latentDimension k: Int, mean: [Double], noiseVariance: Double) {
+    public init(loadings: [Double], dataDimension d: Int, latentDimension k: Int, mean: [Double], noiseVariance: Double)
+    {
         precondition(loadings.count == d * k && mean.count == d, "W must be \(d)x\(k) and mu \(d) long")
         precondition(noiseVariance > 0, "the noise variance must be positive")
         self.dataDimension = d
@@ -40,13 +41,17 @@ public struct LinearGaussianModel: Sendable {
         var c = [Double](repeating: 0, count: d * d)
         for i in 0..<d {
             for j in 0..<d {
-                c[i * d + j] = (0..<k).reduce(i == j ? noiseVariance : 0) { $0 + loadings[i * k + $1] * loadings[j * k + $1] }
+                c[i * d + j] = (0..<k).reduce(i == j ? noiseVariance : 0) {
+                    $0 + loadings[i * k + $1] * loadings[j * k + $1]
+                }
             }
         }
         var m = [Double](repeating: 0, count: k * k)
         for a in 0..<k {
             for b in 0..<k {
-                m[a * k + b] = (0..<d).reduce(a == b ? noiseVariance : 0) { $0 + loadings[$1 * k + a] * loadings[$1 * k + b] }
+                m[a * k + b] = (0..<d).reduce(a == b ? noiseVariance : 0) {
+                    $0 + loadings[$1 * k + a] * loadings[$1 * k + b]
+                }
             }
         }
         // Both are positive definite for sigma^2 > 0 (a Gram matrix plus sigma^2 I).
@@ -56,7 +61,10 @@ public struct LinearGaussianModel: Sendable {
     }
 
     /// A seeded random model: W_ij ~ N(0, 1), mu_i ~ N(0, 1), noise standard deviation sigma.
-    public init(dataDimension d: Int, latentDimension k: Int, noiseStandardDeviation sigma: Double = 0.5, using rng: inout Random) {
+    public init(
+        dataDimension d: Int, latentDimension k: Int, noiseStandardDeviation sigma: Double = 0.5,
+        using rng: inout Random
+    ) {
         let w = (0..<d * k).map { _ in rng.normal() }
         let mu = (0..<d).map { _ in rng.normal() }
         self.init(loadings: w, dataDimension: d, latentDimension: k, mean: mu, noiseVariance: sigma * sigma)
@@ -113,6 +121,8 @@ public struct LinearGaussianModel: Sendable {
             xs += decode(z).map { Float($0 + sigma * rng.normal()) }
             zs += z.map { Float($0) }
         }
-        return (Tensor(shape: [count, dataDimension], scalars: xs), Tensor(shape: [count, latentDimension], scalars: zs))
+        return (
+            Tensor(shape: [count, dataDimension], scalars: xs), Tensor(shape: [count, latentDimension], scalars: zs)
+        )
     }
 }

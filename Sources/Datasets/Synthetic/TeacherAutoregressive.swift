@@ -69,7 +69,9 @@ public struct TeacherAutoregressive: Sendable {
 
     /// log p(x) of every image of a binary set with this teacher's size.
     public func logProbabilities(_ images: ImageSet) -> [Double] {
-        precondition(images.levels == 2 && images.height == height && images.width == width, "need binary \(height)x\(width) images")
+        precondition(
+            images.levels == 2 && images.height == height && images.width == width,
+            "need binary \(height)x\(width) images")
         return (0..<images.count).map { logProbability(images.image($0)) }
     }
 
@@ -78,7 +80,9 @@ public struct TeacherAutoregressive: Sendable {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public func logProbabilities<S: TensorScalar>(_ images: Tensor<S>) -> [Double] {
-        precondition(images.rank >= 1 && images.count == images.shape[0] * dimension, "need [N, ...] with \(dimension) pixels per image")
+        precondition(
+            images.rank >= 1 && images.count == images.shape[0] * dimension,
+            "need [N, ...] with \(dimension) pixels per image")
         let bits = images.scalars.map { $0 >= 0.5 ? UInt8(1) : 0 }
         return (0..<images.shape[0]).map { logProbability(bits[$0 * dimension..<($0 + 1) * dimension]) }
     }

@@ -21,8 +21,10 @@ public struct ChiSquareTest: Sendable, CustomStringConvertible {
     public init(observed: [Int], probabilities: [Double], minimumExpected: Double = 5) {
         precondition(observed.count == probabilities.count && !observed.isEmpty, "one probability per observed count")
         let n = Double(observed.reduce(0, +))
-        var cellsO: [Double] = [], cellsE: [Double] = []
-        var restO = 0.0, restE = 0.0
+        var cellsO: [Double] = []
+        var cellsE: [Double] = []
+        var restO = 0.0
+        var restE = 0.0
         for (o, p) in zip(observed, probabilities) {
             let e = n * p
             if e >= minimumExpected {
@@ -65,7 +67,9 @@ func regularizedGammaQ(_ a: Double, _ x: Double) -> Double {
     if x <= 0 { return 1 }
     let logPrefix = a * Foundation.log(x) - x - Foundation.lgamma(a)
     if x < a + 1 {
-        var term = 1 / a, sum = term, ap = a
+        var term = 1 / a
+        var sum = term
+        var ap = a
         for _ in 0..<10_000 {
             ap += 1
             term *= x / ap
@@ -75,7 +79,10 @@ func regularizedGammaQ(_ a: Double, _ x: Double) -> Double {
         return Swift.max(0, 1 - sum * Foundation.exp(logPrefix))
     }
     let tiny = 1e-300
-    var b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d
+    var b = x + 1 - a
+    var c = 1 / tiny
+    var d = 1 / b
+    var h = d
     for i in 1...10_000 {
         let an = -Double(i) * (Double(i) - a)
         b += 2

@@ -58,7 +58,9 @@ public struct DependencyMatrix: Sendable {
         precondition(x.rank == 3, "inputs must be [M, P, E], got \(x.shape)")
         let (m, p, e) = (x.shape[0], x.shape[1], x.shape[2])
         let probe = withoutGradient { f(x) }
-        precondition(probe.shape[0] == m && (probe.rank == 2 || probe.rank == 3), "outputs must be [M, Q] or [M, Q, K], got \(probe.shape)")
+        precondition(
+            probe.shape[0] == m && (probe.rank == 2 || probe.rank == 3),
+            "outputs must be [M, Q] or [M, Q, K], got \(probe.shape)")
         let (q, k) = (probe.shape[1], probe.rank == 3 ? probe.shape[2] : 1)
         let wanted = outputs ?? Array(0..<q)
         precondition(wanted.allSatisfy { (0..<q).contains($0) }, "output positions must be in 0..<\(q)")

@@ -39,19 +39,23 @@ public struct DigitJudge: Layer {
     /// channels of the two convolutions and the length of f (16, 32, 64: the judge the workbook
     /// uses; narrower ones train faster, for tests in a debug build).
     public init(
-        height: Int, width: Int, levels: Int, classes: Int = 10, widths: (Int, Int, Int) = (16, 32, 64), using rng: inout Random
+        height: Int, width: Int, levels: Int, classes: Int = 10, widths: (Int, Int, Int) = (16, 32, 64),
+        using rng: inout Random
     ) {
         precondition(height >= 4 && width >= 4, "the judge needs images of at least 4x4, got \(height)x\(width)")
         (self.height, self.width, self.levels, self.classes) = (height, width, levels, classes)
         conv1 = Conv2d(1, widths.0, kernelSize: 5, stride: 2, padding: 2, initializer: .kaimingNormal, using: &rng)
-        conv2 = Conv2d(widths.0, widths.1, kernelSize: 3, stride: 2, padding: 1, initializer: .kaimingNormal, using: &rng)
+        conv2 = Conv2d(
+            widths.0, widths.1, kernelSize: 3, stride: 2, padding: 1, initializer: .kaimingNormal, using: &rng)
         let (h1, w1) = ((height - 1) / 2 + 1, (width - 1) / 2 + 1)
         let (h2, w2) = ((h1 - 1) / 2 + 1, (w1 - 1) / 2 + 1)
         hidden = Linear(widths.1 * h2 * w2, widths.2, initializer: .kaimingNormal, using: &rng)
         output = Linear(widths.2, classes, using: &rng)
     }
 
-    public var parameters: [Parameter<Float>] { conv1.parameters + conv2.parameters + hidden.parameters + output.parameters }
+    public var parameters: [Parameter<Float>] {
+        conv1.parameters + conv2.parameters + hidden.parameters + output.parameters
+    }
     /// The length of the penultimate feature vector f.
     public var featureCount: Int { hidden.weight.shape[1] }
 
@@ -93,10 +97,13 @@ extension DigitJudge {
         /// The channels of the two convolutions and the length of f.
         public var widths: (Int, Int, Int)
         public init(
-            epochs: Int = 12, batchSize: Int = 32, nonDigitFraction: Double = 0.5, learningRate: Float = 2e-3, maxShift: Int = 1,
+            epochs: Int = 12, batchSize: Int = 32, nonDigitFraction: Double = 0.5, learningRate: Float = 2e-3,
+            maxShift: Int = 1,
             widths: (Int, Int, Int) = (16, 32, 64)
         ) {
-            (self.epochs, self.batchSize, self.nonDigitFraction, self.learningRate) = (epochs, batchSize, nonDigitFraction, learningRate)
+            (self.epochs, self.batchSize, self.nonDigitFraction, self.learningRate) = (
+                epochs, batchSize, nonDigitFraction, learningRate
+            )
             (self.maxShift, self.widths) = (maxShift, widths)
         }
     }
@@ -107,16 +114,21 @@ extension DigitJudge {
         let image = set.image(n)
         var out = [UInt8](repeating: 0, count: h * w)
         for r in Swift.max(0, dy)..<Swift.min(h, h + dy) {
-            for c in Swift.max(0, dx)..<Swift.min(w, w + dx) { out[r * w + c] = image[image.startIndex + (r - dy) * w + c - dx] }
+            for c in Swift.max(0, dx)..<Swift.min(w, w + dx) {
+                out[r * w + c] = image[image.startIndex + (r - dy) * w + c - dx]
+            }
         }
         return out
     }
 
     /// Trains a fresh judge on `digits` (their labels are the targets), with non-digits made from
     /// them (`NonDigits`). Every random choice comes from `rng`.
-    public static func train(on digits: ImageSet, training: Training = Training(), using rng: inout Random) -> DigitJudge {
+    public static func train(on digits: ImageSet, training: Training = Training(), using rng: inout Random)
+        -> DigitJudge
+    {
         precondition(digits.count > 0, "the judge needs training digits")
-        let judge = DigitJudge(height: digits.height, width: digits.width, levels: digits.levels, widths: training.widths, using: &rng)
+        let judge = DigitJudge(
+            height: digits.height, width: digits.width, levels: digits.levels, widths: training.widths, using: &rng)
         let adam = Adam<Float>(learningRate: training.learningRate)
         let junkPerBatch = Int((Double(training.batchSize) * training.nonDigitFraction).rounded())
         let uniform = [Float](repeating: 1 / Float(judge.classes), count: judge.classes)
@@ -162,9 +174,12 @@ extension DigitJudge {
 
     /// The fraction of `images` whose most probable class is their label.
     public func accuracy(on images: ImageSet) -> Double {
-        precondition(images.height == height && images.width == width && images.levels == levels, "images must match the judge's \(height)x\(width), \(levels) levels")
+        precondition(
+            images.height == height && images.width == width && images.levels == levels,
+            "images must match the judge's \(height)x\(width), \(levels) levels")
         let p = probabilities(images.pixels)
-        let correct = zip(p, images.labels).filter { row, label in row.indices.max { row[$0] < row[$1] } == label }.count
+        let correct = zip(p, images.labels).filter { row, label in row.indices.max { row[$0] < row[$1] } == label }
+            .count
         return Double(correct) / Double(Swift.max(images.count, 1))
     }
 
@@ -178,7 +193,9 @@ extension DigitJudge {
             for start in stride(from: 0, to: n, by: batchSize) {
                 let end = Swift.min(start + batchSize, n)
                 let f = features(input(Array(pixels[start * d..<end * d])))
-                for m in 0..<(end - start) { out.append(f.scalars[m * featureCount..<(m + 1) * featureCount].map(Double.init)) }
+                for m in 0..<(end - start) {
+                    out.append(f.scalars[m * featureCount..<(m + 1) * featureCount].map(Double.init))
+                }
             }
         }
         return out
@@ -221,7 +238,9 @@ public struct JudgeScore: Sendable {
     /// f = recognised / N.
     public var recognisedFraction: Double { Double(recognised) / Double(Swift.max(count, 1)) }
     /// sqrt(f (1 - f) / N): the standard error of f for independent samples.
-    public var standardError: Double { (recognisedFraction * (1 - recognisedFraction) / Double(Swift.max(count, 1))).squareRoot() }
+    public var standardError: Double {
+        (recognisedFraction * (1 - recognisedFraction) / Double(Swift.max(count, 1))).squareRoot()
+    }
     /// The mean of max_k p_k: 1 / classes for pure junk, near 1 for clean digits.
     public var meanMaxProbability: Double { maxProbabilities.reduce(0, +) / Double(Swift.max(count, 1)) }
     /// How many recognised samples fall in each class: the coverage of the digits.
@@ -233,7 +252,8 @@ public struct JudgeScore: Sendable {
     /// The entropy of `classHistogram` as a distribution, in nats: log 10 = 2.303 when every
     /// digit is equally common, 0 when one digit (or none) is drawn.
     public var classEntropy: Double {
-        let h = classHistogram, total = Double(h.reduce(0, +))
+        let h = classHistogram
+        let total = Double(h.reduce(0, +))
         guard total > 0 else { return 0 }
         return h.reduce(0.0) { $1 > 0 ? $0 - Double($1) / total * Foundation.log(Double($1) / total) : $0 }
     }

@@ -52,7 +52,9 @@ public enum FrechetDistance {
 
         /// Moments given directly (`covariance` d x d, symmetric positive semi-definite).
         public init(mean: [Double], covariance: [Double]) {
-            precondition(covariance.count == mean.count * mean.count, "a \(mean.count)-vector needs a \(mean.count)x\(mean.count) covariance")
+            precondition(
+                covariance.count == mean.count * mean.count,
+                "a \(mean.count)-vector needs a \(mean.count)x\(mean.count) covariance")
             self.dimension = mean.count
             self.mean = mean
             self.covariance = covariance
@@ -66,7 +68,8 @@ public enum FrechetDistance {
 
     /// d^2 between N(mu_a, S_a) and N(mu_b, S_b).
     public static func between(_ a: Moments, _ b: Moments) -> Double {
-        precondition(a.dimension == b.dimension, "vectors of length \(a.dimension) and \(b.dimension) cannot be compared")
+        precondition(
+            a.dimension == b.dimension, "vectors of length \(a.dimension) and \(b.dimension) cannot be compared")
         let d = a.dimension
         var meanTerm = 0.0
         for j in 0..<d { meanTerm += (a.mean[j] - b.mean[j]) * (a.mean[j] - b.mean[j]) }
@@ -132,7 +135,8 @@ public struct SymmetricEigen: Sendable {
                     if Swift.abs(apq) <= 1e-300 { continue }
                     let theta = (a[q * n + q] - a[p * n + p]) / (2 * apq)
                     let t = (theta >= 0 ? 1.0 : -1.0) / (Swift.abs(theta) + (theta * theta + 1).squareRoot())
-                    let c = 1 / (t * t + 1).squareRoot(), s = t * c
+                    let c = 1 / (t * t + 1).squareRoot()
+                    let s = t * c
                     // A <- J^T A J: rows p and q, then columns p and q.
                     for k in 0..<n {
                         let (akp, akq) = (a[k * n + p], a[k * n + q])

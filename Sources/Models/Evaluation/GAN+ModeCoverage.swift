@@ -26,7 +26,9 @@ public struct ModeCoverage: Sendable {
     public let minimumShare: Double
 
     public init(samples: Tensor<Float>, centres: [SIMD2<Double>], radius: Double, minimumShare: Double = 1.0 / 32) {
-        precondition(samples.rank == 2 && samples.shape[1] == 2, "mode coverage needs samples of shape [N, 2], got \(samples.shape)")
+        precondition(
+            samples.rank == 2 && samples.shape[1] == 2,
+            "mode coverage needs samples of shape [N, 2], got \(samples.shape)")
         var perMode = [Int](repeating: 0, count: centres.count)
         var nearest = [Int](repeating: 0, count: centres.count)
         var off = 0

@@ -65,7 +65,9 @@ public enum GANTheory {
 
     /// V(D, G) = integral of p_data log D + p_g log(1 - D), from the values of the three
     /// functions on the grid.
-    public static func value(discriminator d: [Double], pData: [Double], pModel: [Double], on grid: QuadratureGrid) -> Double {
+    public static func value(discriminator d: [Double], pData: [Double], pModel: [Double], on grid: QuadratureGrid)
+        -> Double
+    {
         grid.integrate(d.indices.map { pointwiseValue(discriminator: d[$0], pData: pData[$0], pModel: pModel[$0]) })
     }
 
@@ -79,8 +81,11 @@ public enum GANTheory {
 
     /// V(D, G) for a discriminator given by its logits on the grid, D = sigmoid(logits): the same
     /// code for every D, the best one included.
-    public static func value(discriminatorLogits l: [Double], pData: [Double], pModel: [Double], on grid: QuadratureGrid) -> Double {
-        grid.integrate(l.indices.map { pointwiseValue(discriminatorLogit: l[$0], pData: pData[$0], pModel: pModel[$0]) })
+    public static func value(
+        discriminatorLogits l: [Double], pData: [Double], pModel: [Double], on grid: QuadratureGrid
+    ) -> Double {
+        grid.integrate(
+            l.indices.map { pointwiseValue(discriminatorLogit: l[$0], pData: pData[$0], pModel: pModel[$0]) })
     }
 
     /// The logit of D*: log p_data - log p_g (plus or minus infinity where one density is 0, and 0
@@ -92,10 +97,11 @@ public enum GANTheory {
     /// V(D*, G) = integral of p_data log(p_data / (p_data + p_g)) + p_g log(p_g / (p_data + p_g)).
     /// (Both logs straight from the densities: 1 - D* would round to 0 where p_g << p_data.)
     public static func optimalValue(pData: [Double], pModel: [Double], on grid: QuadratureGrid) -> Double {
-        grid.integrate(pData.indices.map { i in
-            let total = pData[i] + pModel[i]
-            return total == 0 ? 0 : xLogY(pData[i], pData[i] / total) + xLogY(pModel[i], pModel[i] / total)
-        })
+        grid.integrate(
+            pData.indices.map { i in
+                let total = pData[i] + pModel[i]
+                return total == 0 ? 0 : xLogY(pData[i], pData[i] / total) + xLogY(pModel[i], pModel[i] / total)
+            })
     }
 
     /// KL(p || q) = integral of p log(p / q).
@@ -107,9 +113,10 @@ public enum GANTheory {
     /// p / m is computed as 2p / (p + q): m itself would round to 0 where p is the smallest
     /// positive Double and q is 0.
     public static func jensenShannon(_ p: [Double], _ q: [Double], on grid: QuadratureGrid) -> Double {
-        grid.integrate(p.indices.map { i in
-            let total = p[i] + q[i]
-            return total == 0 ? 0 : 0.5 * (xLogY(p[i], 2 * p[i] / total) + xLogY(q[i], 2 * q[i] / total))
-        })
+        grid.integrate(
+            p.indices.map { i in
+                let total = p[i] + q[i]
+                return total == 0 ? 0 : 0.5 * (xLogY(p[i], 2 * p[i] / total) + xLogY(q[i], 2 * q[i] / total))
+            })
     }
 }

@@ -50,7 +50,8 @@ public enum GaussianGradientEstimator: String, CaseIterable, Sendable {
             let values = fz.scalars.map { Double($0) }
             let total = values.reduce(0, +)
             let eps = noise.scalars.map(Double.init)
-            var gMean = [Double](repeating: 0, count: k), gStd = [Double](repeating: 0, count: k)
+            var gMean = [Double](repeating: 0, count: k)
+            var gStd = [Double](repeating: 0, count: k)
             for s in 0..<count {
                 let baseline = self == .scoreFunction ? 0 : (total - values[s]) / Double(count - 1)
                 let weight = (values[s] - baseline) / Double(count)

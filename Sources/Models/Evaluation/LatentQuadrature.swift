@@ -20,7 +20,8 @@ public struct LatentGrid2D: Sendable, Equatable {
 
     public init(lower: [Double], upper: [Double], count: Int) {
         precondition(lower.count == 2 && upper.count == 2, "a 2-D grid needs two lower and two upper ends")
-        precondition(upper[0] > lower[0] && upper[1] > lower[1], "a grid needs lower < upper, got \(lower) and \(upper)")
+        precondition(
+            upper[0] > lower[0] && upper[1] > lower[1], "a grid needs lower < upper, got \(lower) and \(upper)")
         precondition(count >= 3, "a grid needs at least 3 points per axis")
         self.lower = lower
         self.upper = upper
@@ -29,7 +30,9 @@ public struct LatentGrid2D: Sendable, Equatable {
 
     /// A grid centred on `center` reaching `halfWidth` either way along each axis.
     public init(center: [Double], halfWidth: [Double], count: Int) {
-        self.init(lower: [center[0] - halfWidth[0], center[1] - halfWidth[1]], upper: [center[0] + halfWidth[0], center[1] + halfWidth[1]], count: count)
+        self.init(
+            lower: [center[0] - halfWidth[0], center[1] - halfWidth[1]],
+            upper: [center[0] + halfWidth[0], center[1] + halfWidth[1]], count: count)
     }
 
     /// The spacing along each axis.
@@ -106,19 +109,23 @@ public enum LatentQuadrature {
         let top = v.max()!
         var total = 0.0
         for r in 0..<grid.count where !everyOther || r % 2 == 0 {
-            for c in 0..<grid.count where !everyOther || c % 2 == 0 { total += Foundation.exp(v[r * grid.count + c] - top) }
+            for c in 0..<grid.count where !everyOther || c % 2 == 0 {
+                total += Foundation.exp(v[r * grid.count + c] - top)
+            }
         }
         return top + Foundation.log(total * grid.cellArea * (everyOther ? 4 : 1))
     }
 
     /// log p(x), the posterior's moments and the border drop from log p(x, z) on a grid.
     static func posterior(logJoint: [Double], on grid: LatentGrid2D) -> (
-        logMarginal: Double, coarser: Double, mean: [Double], covariance: [Double], borderDrop: Double, logPosterior: [Double]
+        logMarginal: Double, coarser: Double, mean: [Double], covariance: [Double], borderDrop: Double,
+        logPosterior: [Double]
     ) {
         let logMarginal = logIntegral(logJoint, on: grid)
         let coarser = grid.count % 2 == 1 ? logIntegral(logJoint, on: grid, everyOther: true) : .nan
         let logPosterior = logJoint.map { $0 - logMarginal }
-        var mean = [0.0, 0.0], second = [0.0, 0.0, 0.0]
+        var mean = [0.0, 0.0]
+        var second = [0.0, 0.0, 0.0]
         let points = grid.points
         for j in 0..<grid.pointCount {
             let p = Foundation.exp(logPosterior[j]) * grid.cellArea
@@ -141,7 +148,11 @@ public enum LatentQuadrature {
     static func underQ(logLikelihood: [Double], logPrior: [Double], logQ: [Double], on grid: LatentGrid2D) -> (
         mass: Double, logLikelihood: Double, klToPrior: Double, logJoint: Double, logQ: Double
     ) {
-        var mass = 0.0, ll = 0.0, kl = 0.0, joint = 0.0, entropy = 0.0
+        var mass = 0.0
+        var ll = 0.0
+        var kl = 0.0
+        var joint = 0.0
+        var entropy = 0.0
         for j in 0..<grid.pointCount {
             let q = Foundation.exp(logQ[j]) * grid.cellArea
             guard q > 0 else { continue }
@@ -176,11 +187,13 @@ public enum LatentQuadrature {
         }
         // Where the posterior's mass is.
         let coarse = LatentGrid2D(
-            lower: (0..<2).map { Swift.min(-5, qMean[$0] - 7 * qStd[$0]) }, upper: (0..<2).map { Swift.max(5, qMean[$0] + 7 * qStd[$0]) },
+            lower: (0..<2).map { Swift.min(-5, qMean[$0] - 7 * qStd[$0]) },
+            upper: (0..<2).map { Swift.max(5, qMean[$0] + 7 * qStd[$0]) },
             count: coarseCount)
         let coarseJoint = joint(coarse)
         let top = coarseJoint.max()!
-        var lower = [Double.infinity, .infinity], upper = [-Double.infinity, -.infinity]
+        var lower = [Double.infinity, .infinity]
+        var upper = [-Double.infinity, -.infinity]
         let coarsePoints = coarse.points
         for j in 0..<coarse.pointCount where coarseJoint[j] > top - 30 {
             for a in 0..<2 {
@@ -211,9 +224,11 @@ public enum LatentQuadrature {
         let v = evaluate(qGrid)
         let q = underQ(logLikelihood: v.logLikelihood, logPrior: v.logPrior, logQ: v.logQ, on: qGrid)
         return LatentQuadratureResult(
-            logMarginal: p.logMarginal, logMarginalAtDoubleSpacing: p.coarser, posteriorMean: p.mean, posteriorCovariance: p.covariance,
+            logMarginal: p.logMarginal, logMarginalAtDoubleSpacing: p.coarser, posteriorMean: p.mean,
+            posteriorCovariance: p.covariance,
             borderDrop: p.borderDrop, posteriorGrid: grid, logPosterior: p.logPosterior, massOfQ: q.mass,
-            expectedLogLikelihood: q.logLikelihood, klToPrior: q.klToPrior, expectedLogJoint: q.logJoint, expectedLogQ: q.logQ,
+            expectedLogLikelihood: q.logLikelihood, klToPrior: q.klToPrior, expectedLogJoint: q.logJoint,
+            expectedLogQ: q.logQ,
             qGrid: qGrid)
     }
 }

@@ -64,7 +64,9 @@ public enum NonDigits: String, CaseIterable, Sendable {
         case .overlay:
             let a = rng.index(below: digits.count)
             var b = rng.index(below: digits.count)
-            while digits.labels[b] == digits.labels[a] && Set(digits.labels).count > 1 { b = rng.index(below: digits.count) }
+            while digits.labels[b] == digits.labels[a] && Set(digits.labels).count > 1 {
+                b = rng.index(below: digits.count)
+            }
             let (x, y) = (digits.image(a), digits.image(b))
             for i in 0..<(h * w) { out[i] = Swift.max(x[x.startIndex + i], y[y.startIndex + i]) }
         }

@@ -35,7 +35,8 @@ public struct ParzenWindow: Sendable {
                 return s
             }
         }
-        let xx = squaredNorms(points, n), cc = squaredNorms(centres, m)
+        let xx = squaredNorms(points, n)
+        let cc = squaredNorms(centres, m)
         var distances = [Float](repeating: 0, count: n * m)
         for i in 0..<n {
             for j in 0..<m { distances[i * m + j] = Swift.max(xx[i] + cc[j] - 2 * cross[i * m + j], 0) }

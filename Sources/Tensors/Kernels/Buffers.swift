@@ -37,7 +37,9 @@ func addInPlace<S: TensorScalar>(_ y: UnsafeMutablePointer<S>, _ x: UnsafePointe
     }
     // Float: eight lanes at a time, split over threads when n is large.
     let (y, x) = (floats(y), floats(x))
-    if n > 0 { parallelChunks(n) { r in zip8(r.count, y + r.lowerBound, x + r.lowerBound, y + r.lowerBound) { $0 + $1 } } }
+    if n > 0 {
+        parallelChunks(n) { r in zip8(r.count, y + r.lowerBound, x + r.lowerBound, y + r.lowerBound) { $0 + $1 } }
+    }
 }
 
 // Pointers for the kernels. The ops hold arrays, the kernels take pointers; these helpers hand a

@@ -46,7 +46,8 @@ struct ConvTaps: Equatable {
 // zero outside the image. For T = all taps this is exactly `im2col`.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
-func im2col<S: TensorScalar>(_ g: ConvGeometry, taps: ConvTaps, _ x: UnsafePointer<S>, _ cols: UnsafeMutablePointer<S>) {
+func im2col<S: TensorScalar>(_ g: ConvGeometry, taps: ConvTaps, _ x: UnsafePointer<S>, _ cols: UnsafeMutablePointer<S>)
+{
     let (oh, ow, plane) = (g.outHeight, g.outWidth, g.outHeight * g.outWidth)
     for c in 0..<g.channels {
         let image = x + c * g.height * g.width
@@ -79,7 +80,8 @@ func im2col<S: TensorScalar>(_ g: ConvGeometry, taps: ConvTaps, _ x: UnsafePoint
 // The adjoint of im2col(taps:): every column entry is added onto the pixel it was read from.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
-func col2im<S: TensorScalar>(_ g: ConvGeometry, taps: ConvTaps, _ cols: UnsafePointer<S>, _ x: UnsafeMutablePointer<S>) {
+func col2im<S: TensorScalar>(_ g: ConvGeometry, taps: ConvTaps, _ cols: UnsafePointer<S>, _ x: UnsafeMutablePointer<S>)
+{
     let (oh, ow, plane) = (g.outHeight, g.outWidth, g.outHeight * g.outWidth)
     for c in 0..<g.channels {
         let image = x + c * g.height * g.width
@@ -291,13 +293,17 @@ struct PaddedImage {
         dst.update(repeating: 0, count: count)
         for c in 0..<channels {
             for y in 0..<height {
-                copyShort(src + (c * height + y) * width, dst + c * planeStride + (y + padHeight) * paddedWidth + padWidth, width)
+                copyShort(
+                    src + (c * height + y) * width, dst + c * planeStride + (y + padHeight) * paddedWidth + padWidth,
+                    width)
             }
         }
     }
 
     /// dst (K, OH, OW) = [bias +] src (K, OH*Wp) without the Wp - OW dropped columns of each row.
-    func crop(_ src: UnsafePointer<Float>, channels k: Int, bias: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>) {
+    func crop(
+        _ src: UnsafePointer<Float>, channels k: Int, bias: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>
+    ) {
         let (rows, keep) = (outHeight, outWidth)
         for c in 0..<k {
             let b = bias?[c] ?? 0
@@ -334,11 +340,16 @@ func shiftedForward(
         parallelFor(parts) { t in
             let padded = UnsafeMutablePointer<Float>.allocate(capacity: image.count)
             let product = UnsafeMutablePointer<Float>.allocate(capacity: wide)
-            defer { padded.deallocate(); product.deallocate() }
+            defer {
+                padded.deallocate()
+                product.deallocate()
+            }
             let shifted = MatrixOperand(base: padded, transposed: false, stride: 0, rowStarts: starts.baseAddress!)
             for n in share(t, of: parts, p.batch) {
                 image.fill(x + n * p.inSize, padded)
-                sgemm(GEMMShape(m: p.outChannels, n: image.positions, k: p.depth), weights, shifted, panels: nil, product, threads: 1)
+                sgemm(
+                    GEMMShape(m: p.outChannels, n: image.positions, k: p.depth), weights, shifted, panels: nil, product,
+                    threads: 1)
                 image.crop(product, channels: p.outChannels, bias: bias, into: y + n * p.outSize)
             }
         }
@@ -362,7 +373,10 @@ func shiftedWeightGradient(
         parallelFor(parts) { t in
             let padded = UnsafeMutablePointer<Float>.allocate(capacity: image.count)
             let wide = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * positions)
-            defer { padded.deallocate(); wide.deallocate() }
+            defer {
+                padded.deallocate()
+                wide.deallocate()
+            }
             wide.update(repeating: 0, count: outChannels * positions)
             partials[t].update(repeating: 0, count: depth * outChannels)
             let shifted = MatrixOperand(base: padded, transposed: false, stride: 0, rowStarts: starts.baseAddress!)
@@ -407,11 +421,16 @@ func shiftedInputGradient(
             parallelFor(parts) { t in
                 let padded = UnsafeMutablePointer<Float>.allocate(capacity: image.count)
                 let product = UnsafeMutablePointer<Float>.allocate(capacity: channels * image.positions)
-                defer { padded.deallocate(); product.deallocate() }
+                defer {
+                    padded.deallocate()
+                    product.deallocate()
+                }
                 let shifted = MatrixOperand(base: padded, transposed: false, stride: 0, rowStarts: starts.baseAddress!)
                 for n in share(t, of: parts, p.batch) {
                     image.fill(g + n * p.outSize, padded)
-                    sgemm(GEMMShape(m: channels, n: image.positions, k: depth), weights, shifted, panels: nil, product, threads: 1)
+                    sgemm(
+                        GEMMShape(m: channels, n: image.positions, k: depth), weights, shifted, panels: nil, product,
+                        threads: 1)
                     image.crop(product, channels: channels, bias: nil, into: dInput + n * p.inSize)
                 }
             }
@@ -497,7 +516,9 @@ func packConvWeight<S: TensorScalar>(_ w: [S], mask: [S]?, _ g: ConvGeometry, ou
 // The adjoint: dW' (O, C*T) back to (O, C, KH, KW), zero at inactive taps, times the mask.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
-func unpackConvWeight<S: TensorScalar>(_ packed: [S], mask: [S]?, _ g: ConvGeometry, taps: ConvTaps, outChannels: Int) -> [S] {
+func unpackConvWeight<S: TensorScalar>(_ packed: [S], mask: [S]?, _ g: ConvGeometry, taps: ConvTaps, outChannels: Int)
+    -> [S]
+{
     let area = g.kernelHeight * g.kernelWidth
     let pairs = outChannels * g.channels
     var w = [S](repeating: 0, count: pairs * area)

@@ -21,17 +21,23 @@ func copyRows<S: TensorScalar>(
 func copyingRows<S: TensorScalar>(_ src: [S], srcLength: Int, from: Int, count: Int, outer: Int, inner: Int) -> [S] {
     uninitializedArray(count: outer * count * inner) { dst in
         withBaseAddresses(src) {
-            copyRows($0[0], srcLength: srcLength, from: from, dst, dstLength: count, to: 0, count: count, outer: outer, inner: inner)
+            copyRows(
+                $0[0], srcLength: srcLength, from: from, dst, dstLength: count, to: 0, count: count, outer: outer,
+                inner: inner)
         }
     }
 }
 
 /// All srcLength rows of src ([outer, srcLength, inner]) into rows `to ..< to + srcLength` of
 /// dst ([outer, dstLength, inner]).
-func copyRows<S: TensorScalar>(_ src: [S], srcLength: Int, into dst: inout [S], dstLength: Int, to: Int, outer: Int, inner: Int) {
+func copyRows<S: TensorScalar>(
+    _ src: [S], srcLength: Int, into dst: inout [S], dstLength: Int, to: Int, outer: Int, inner: Int
+) {
     withMutableBaseAddress(&dst) { dst in
         withBaseAddresses(src) {
-            copyRows($0[0], srcLength: srcLength, from: 0, dst, dstLength: dstLength, to: to, count: srcLength, outer: outer, inner: inner)
+            copyRows(
+                $0[0], srcLength: srcLength, from: 0, dst, dstLength: dstLength, to: to, count: srcLength, outer: outer,
+                inner: inner)
         }
     }
 }

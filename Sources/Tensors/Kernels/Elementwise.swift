@@ -70,7 +70,8 @@ func unaryKernel<S: TensorScalar>(_ op: UnaryKernel<S>, _ x: [S]) -> [S] {
 // The Float loops of unaryKernel, same results as the scalar ones above (to within the ulps of
 // VectorMath for exp, log, log1p, tanh and sigmoid).
 func unaryFloat(_ op: UnaryKernel<Float>, _ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-    let zero = Float8(), one = Float8(repeating: 1)
+    let zero = Float8()
+    let one = Float8(repeating: 1)
     switch op {
     case .negate: map8(n, x, y) { -$0 }
     case .exp: map8(n, x, y) { VectorMath.exp($0) }
@@ -168,7 +169,9 @@ func binaryKernel<S: TensorScalar>(
                     let rank = shape.count
                     let inner = shape[rank - 1]
                     var index = [Int](repeating: 0, count: rank)
-                    var offA = 0, offB = 0, offY = 0
+                    var offA = 0
+                    var offB = 0
+                    var offY = 0
                     while offY < n {
                         binaryLoop(
                             op, inner, a.baseAddress! + offA, stA[rank - 1], b.baseAddress! + offB,
@@ -207,10 +210,18 @@ func binaryLoop<S: TensorScalar>(
         case (.subtract, 1, 1): for i in 0..<n { y[i] = a[i] - b[i] }
         case (.multiply, 1, 1): for i in 0..<n { y[i] = a[i] * b[i] }
         case (.divide, 1, 1): for i in 0..<n { y[i] = a[i] / b[i] }
-        case (.add, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] + c }
-        case (.subtract, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] - c }
-        case (.multiply, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] * c }
-        case (.divide, 1, 0): let c = b[0]; for i in 0..<n { y[i] = a[i] / c }
+        case (.add, 1, 0):
+            let c = b[0]
+            for i in 0..<n { y[i] = a[i] + c }
+        case (.subtract, 1, 0):
+            let c = b[0]
+            for i in 0..<n { y[i] = a[i] - c }
+        case (.multiply, 1, 0):
+            let c = b[0]
+            for i in 0..<n { y[i] = a[i] * c }
+        case (.divide, 1, 0):
+            let c = b[0]
+            for i in 0..<n { y[i] = a[i] / c }
         default: for i in 0..<n { y[i] = apply(op, a[i * ia], b[i * ib]) }
         }
         return
@@ -219,7 +230,9 @@ func binaryLoop<S: TensorScalar>(
     let af = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self)
     let bf = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
     let yf = UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self)
-    parallelChunks(n) { r in binaryFloat(op, r.count, af + r.lowerBound * ia, ia, bf + r.lowerBound * ib, ib, yf + r.lowerBound) }
+    parallelChunks(n) { r in
+        binaryFloat(op, r.count, af + r.lowerBound * ia, ia, bf + r.lowerBound * ib, ib, yf + r.lowerBound)
+    }
 }
 
 // The Float loops of binaryLoop for contiguous operands, one of which may be a single value

@@ -47,7 +47,8 @@ final class PreparedOperand<S: TensorScalar> {
         (self.base, self.transposed, self.k, self.n) = (b, transposed, k, n)
         panels =
             S.self == Float.self
-            ? SGEMMPanels(MatrixOperand(base: floats(b), transposed: transposed, stride: transposed ? k : n), k: k, n: n) : nil
+            ? SGEMMPanels(
+                MatrixOperand(base: floats(b), transposed: transposed, stride: transposed ? k : n), k: k, n: n) : nil
     }
 }
 
@@ -77,9 +78,15 @@ func gemmRows<S: TensorScalar>(
     @inline(__always) func elementOfA(_ i: Int, _ p: Int) -> S { transA ? a[p * m + i] : a[i * k + p] }
     var i = 0
     while i + 4 <= m {
-        let c0 = c + i * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n
+        let c0 = c + i * n
+        let c1 = c0 + n
+        let c2 = c1 + n
+        let c3 = c2 + n
         for p in 0..<k {
-            let a0 = elementOfA(i, p), a1 = elementOfA(i + 1, p), a2 = elementOfA(i + 2, p), a3 = elementOfA(i + 3, p)
+            let a0 = elementOfA(i, p)
+            let a1 = elementOfA(i + 1, p)
+            let a2 = elementOfA(i + 2, p)
+            let a3 = elementOfA(i + 3, p)
             let bp = b + p * n
             for j in 0..<n {
                 let bv = bp[j]

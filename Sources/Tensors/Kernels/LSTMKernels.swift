@@ -36,7 +36,9 @@ func lstmStepForward<S: TensorScalar>(
         tanhC = uninitializedArray(count: z.batch * hh) { t in
             withMutableBaseAddress(&gates) { a in
                 withBaseAddresses(c) { cp in
-                    lstmPointwise(z) { r, part in lstmPointwiseForward(part, a + r * w, cp[0] + r * hh, out + r * 2 * hh, t + r * hh) }
+                    lstmPointwise(z) { r, part in
+                        lstmPointwiseForward(part, a + r * w, cp[0] + r * hh, out + r * 2 * hh, t + r * hh)
+                    }
                 }
             }
         }
@@ -55,7 +57,9 @@ func lstmStepBackward<S: TensorScalar>(
         withBaseAddresses(dOut, gates, tanhC, c) { p in
             func run(_ dcp: UnsafeMutablePointer<S>?) {
                 lstmPointwise(z) { r, part in
-                    lstmPointwiseBackward(part, p[0] + r * 2 * hh, p[1] + r * w, p[2] + r * hh, p[3] + r * hh, da + r * w, dcp.map { $0 + r * hh })
+                    lstmPointwiseBackward(
+                        part, p[0] + r * 2 * hh, p[1] + r * w, p[2] + r * hh, p[3] + r * hh, da + r * w,
+                        dcp.map { $0 + r * hh })
                 }
             }
             if cellGradient { dc = uninitializedArray(count: z.batch * hh) { run($0) } } else { run(nil) }
@@ -96,10 +100,15 @@ func lstmPointwiseForward<S: TensorScalar>(
     guard S.self == Float.self else {
         // The reference: one element at a time, as the formulas above read.
         for r in 0..<z.batch {
-            let a = gates + r * 4 * h, cr = c + r * h, o = out + r * 2 * h, t = tanhC + r * h
+            let a = gates + r * 4 * h
+            let cr = c + r * h
+            let o = out + r * 2 * h
+            let t = tanhC + r * h
             for j in 0..<h {
-                let i = 1 / (1 + S.exp(-a[j])), f = 1 / (1 + S.exp(-a[h + j]))
-                let g = S.tanh(a[2 * h + j]), og = 1 / (1 + S.exp(-a[3 * h + j]))
+                let i = 1 / (1 + S.exp(-a[j]))
+                let f = 1 / (1 + S.exp(-a[h + j]))
+                let g = S.tanh(a[2 * h + j])
+                let og = 1 / (1 + S.exp(-a[3 * h + j]))
                 (a[j], a[h + j], a[2 * h + j], a[3 * h + j]) = (i, f, g, og)
                 let cNew = f * cr[j] + i * g
                 t[j] = S.tanh(cNew)
@@ -112,7 +121,10 @@ func lstmPointwiseForward<S: TensorScalar>(
     // Float: eight lanes at a time.
     let (gates, c, out, tanhC) = (floats(gates), floats(c), floats(out), floats(tanhC))
     for r in 0..<z.batch {
-        let a = gates + r * 4 * h, cr = c + r * h, o = out + r * 2 * h, t = tanhC + r * h
+        let a = gates + r * 4 * h
+        let cr = c + r * h
+        let o = out + r * 2 * h
+        let t = tanhC + r * h
         // i and f, then g, then o: each a contiguous run of H values.
         map8(2 * h, a, a) { VectorMath.sigmoid($0) }
         map8(h, a + 2 * h, a + 2 * h) { VectorMath.tanh($0) }
@@ -135,14 +147,19 @@ func lstmPointwiseForward<S: TensorScalar>(
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func lstmPointwiseBackward<S: TensorScalar>(
-    _ z: LSTMSizes, _ dOut: UnsafePointer<S>, _ gates: UnsafePointer<S>, _ tanhC: UnsafePointer<S>, _ c: UnsafePointer<S>,
+    _ z: LSTMSizes, _ dOut: UnsafePointer<S>, _ gates: UnsafePointer<S>, _ tanhC: UnsafePointer<S>,
+    _ c: UnsafePointer<S>,
     _ da: UnsafeMutablePointer<S>, _ dc: UnsafeMutablePointer<S>?
 ) {
     let h = z.hidden
     guard S.self == Float.self else {
         // The reference: one element at a time, as the formulas above read.
         for r in 0..<z.batch {
-            let a = gates + r * 4 * h, d = da + r * 4 * h, g = dOut + r * 2 * h, t = tanhC + r * h, cr = c + r * h
+            let a = gates + r * 4 * h
+            let d = da + r * 4 * h
+            let g = dOut + r * 2 * h
+            let t = tanhC + r * h
+            let cr = c + r * h
             for j in 0..<h {
                 let (i, f, gg, o) = (a[j], a[h + j], a[2 * h + j], a[3 * h + j])
                 let dcTotal = g[h + j] + g[j] * o * (1 - t[j] * t[j])
@@ -159,7 +176,11 @@ func lstmPointwiseBackward<S: TensorScalar>(
     let (dOut, gates, tanhC, c, da) = (floats(dOut), floats(gates), floats(tanhC), floats(c), floats(da))
     let dcPrev = dc.map { floats($0) }
     for r in 0..<z.batch {
-        let a = gates + r * 4 * h, d = da + r * 4 * h, g = dOut + r * 2 * h, t = tanhC + r * h, cr = c + r * h
+        let a = gates + r * 4 * h
+        let d = da + r * 4 * h
+        let g = dOut + r * 2 * h
+        let t = tanhC + r * h
+        let cr = c + r * h
         for j in stride(from: 0, to: h, by: 8) {
             let n = min(8, h - j)
             let (iv, fv, gv) = (loadPartial(a + j, n), loadPartial(a + h + j, n), loadPartial(a + 2 * h + j, n))
@@ -263,7 +284,8 @@ func lstmSequenceForward<S: TensorScalar>(
     }
     if z.input > 0 { gemmArrays(GEMMShape(m: t * rows, n: w, k: z.input, accumulate: true), x, wx, into: &out.gates) }
     // Scratch: the state [h_t | c_t] of the step being computed, and c_{-1} = 0.
-    let step: UnsafeMutablePointer<S> = workspace(zeros: rows * 2 * h), zeros: UnsafeMutablePointer<S> = workspace(zeros: rows * h)
+    let step: UnsafeMutablePointer<S> = workspace(zeros: rows * 2 * h)
+    let zeros: UnsafeMutablePointer<S> = workspace(zeros: rows * h)
     defer {
         step.deallocate()
         zeros.deallocate()
@@ -329,9 +351,12 @@ func lstmSequenceBackward<S: TensorScalar>(
                             o[h + j] = s == t - 1 ? 0 : dcPrev[r * h + j]
                         }
                     }
-                    lstmPointwiseBackward(part, dOut + r0 * 2 * h, a + r0 * w, tanh + r0 * h, cPrev + r0 * h, d + r0 * w, dcPrev + r0 * h)
+                    lstmPointwiseBackward(
+                        part, dOut + r0 * 2 * h, a + r0 * w, tanh + r0 * h, cPrev + r0 * h, d + r0 * w, dcPrev + r0 * h)
                     if s > 0 {
-                        gemm(GEMMShape(transB: true, m: part.batch, n: h, k: w), UnsafePointer(d + r0 * w), prepared: whT, dhPrev + r0 * h, threads: 1)
+                        gemm(
+                            GEMMShape(transB: true, m: part.batch, n: h, k: w), UnsafePointer(d + r0 * w),
+                            prepared: whT, dhPrev + r0 * h, threads: 1)
                     }
                 }
             }

@@ -10,7 +10,9 @@
 // loss[i] for i in 0..<n.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
-func bceWithLogitsForward<S: TensorScalar>(_ n: Int, _ l: UnsafePointer<S>, _ t: UnsafePointer<S>, _ loss: UnsafeMutablePointer<S>) {
+func bceWithLogitsForward<S: TensorScalar>(
+    _ n: Int, _ l: UnsafePointer<S>, _ t: UnsafePointer<S>, _ loss: UnsafeMutablePointer<S>
+) {
     guard S.self == Float.self else {
         for i in 0..<n { loss[i] = Swift.max(l[i], 0) - l[i] * t[i] + S.log1p(S.exp(-Swift.abs(l[i]))) }
         return
@@ -19,7 +21,8 @@ func bceWithLogitsForward<S: TensorScalar>(_ n: Int, _ l: UnsafePointer<S>, _ t:
     let (l, t, loss) = (floats(l), floats(t), floats(loss))
     parallelChunks(n) { r in
         zip8(r.count, l + r.lowerBound, t + r.lowerBound, loss + r.lowerBound) { lv, tv in
-            VectorMath.maximum(lv, Float8()) - lv * tv + VectorMath.log1p(VectorMath.expNonPositive(-VectorMath.abs(lv)))
+            VectorMath.maximum(lv, Float8()) - lv * tv
+                + VectorMath.log1p(VectorMath.expNonPositive(-VectorMath.abs(lv)))
         }
     }
 }
@@ -91,7 +94,9 @@ func softmaxCrossEntropyBackward<S: TensorScalar>(
 // clamped finite so that a row of infinities gives no inf - inf).
 @_specialize(where S == Float)
 @_specialize(where S == Double)
-func softmaxRows<S: TensorScalar>(rows: Int, classes: Int, _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, log: Bool) {
+func softmaxRows<S: TensorScalar>(
+    rows: Int, classes: Int, _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, log: Bool
+) {
     for r in 0..<rows {
         let (row, out) = (x + r * classes, y + r * classes)
         var m = row[0]
@@ -137,24 +142,32 @@ func softmaxRowsBackward<S: TensorScalar>(
 
 /// Binary cross-entropy with logits, elementwise over l and t (same count).
 func bceWithLogitsForward<S: TensorScalar>(logits l: [S], targets t: [S]) -> [S] {
-    uninitializedArray(count: l.count) { loss in withBaseAddresses(l, t) { p in bceWithLogitsForward(l.count, p[0], p[1], loss) } }
+    uninitializedArray(count: l.count) { loss in
+        withBaseAddresses(l, t) { p in bceWithLogitsForward(l.count, p[0], p[1], loss) }
+    }
 }
 
 /// dl = g (sigmoid(l) - t), for g of l.count values or of one (a scalar gradient for every element).
 func bceWithLogitsBackward<S: TensorScalar>(logits l: [S], targets t: [S], gradient g: [S]) -> [S] {
     uninitializedArray(count: l.count) { dl in
-        withBaseAddresses(l, t, g) { p in bceWithLogitsBackward(l.count, p[0], p[1], p[2], gradientStride: g.count == 1 ? 0 : 1, dl) }
+        withBaseAddresses(l, t, g) { p in
+            bceWithLogitsBackward(l.count, p[0], p[1], p[2], gradientStride: g.count == 1 ? 0 : 1, dl)
+        }
     }
 }
 
 /// Softmax cross-entropy of rows of C logits and one label per row: the loss per row, and the
 /// row's log-sum-exp for the backward pass.
-func softmaxCrossEntropyForward<S: TensorScalar>(rows: Int, classes: Int, logits: [S], labels: [Int]) -> (loss: [S], lse: [S]) {
+func softmaxCrossEntropyForward<S: TensorScalar>(rows: Int, classes: Int, logits: [S], labels: [Int]) -> (
+    loss: [S], lse: [S]
+) {
     var lse: [S] = []
     let loss: [S] = uninitializedArray(count: rows) { loss in
         lse = uninitializedArray(count: rows) { lse in
             withBaseAddresses(labels) { lab in
-                withBaseAddresses(logits) { l in softmaxCrossEntropyForward(rows: rows, classes: classes, l[0], lab[0], lse, loss) }
+                withBaseAddresses(logits) { l in
+                    softmaxCrossEntropyForward(rows: rows, classes: classes, l[0], lab[0], lse, loss)
+                }
             }
         }
     }
@@ -162,7 +175,9 @@ func softmaxCrossEntropyForward<S: TensorScalar>(rows: Int, classes: Int, logits
 }
 
 /// dl[r, j] = g[r] (softmax(l[r])_j - [j == label[r]]), for g of `rows` values or of one.
-func softmaxCrossEntropyBackward<S: TensorScalar>(rows: Int, classes: Int, logits: [S], labels: [Int], lse: [S], gradient g: [S]) -> [S] {
+func softmaxCrossEntropyBackward<S: TensorScalar>(
+    rows: Int, classes: Int, logits: [S], labels: [Int], lse: [S], gradient g: [S]
+) -> [S] {
     uninitializedArray(count: rows * classes) { dl in
         withBaseAddresses(labels) { lab in
             withBaseAddresses(logits, lse, g) { p in
@@ -175,7 +190,9 @@ func softmaxCrossEntropyBackward<S: TensorScalar>(rows: Int, classes: Int, logit
 
 /// Softmax (or log-softmax, with `log`) over each row of C values of x.
 func softmaxRows<S: TensorScalar>(rows: Int, classes: Int, _ x: [S], log: Bool) -> [S] {
-    uninitializedArray(count: x.count) { y in withBaseAddresses(x) { softmaxRows(rows: rows, classes: classes, $0[0], y, log: log) } }
+    uninitializedArray(count: x.count) { y in
+        withBaseAddresses(x) { softmaxRows(rows: rows, classes: classes, $0[0], y, log: log) }
+    }
 }
 
 /// The gradient of `softmaxRows` for the output gradient g, given its output y.

@@ -7,21 +7,21 @@
 // resident memory stays flat over a long training run (the bench's `memory` workload).
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 enum AllocatorTuning {
     /// Touched by the allocation helpers; the settings are applied once per process.
     static let applied: Bool = {
         #if canImport(Glibc)
-        // mallopt is declared in <malloc.h>, which the Glibc module does not export; it is looked
-        // up by name. The parameter numbers are glibc's M_TRIM_THRESHOLD (-1), M_MMAP_THRESHOLD (-3).
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
-            let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
-            _ = mallopt(-3, 32 << 20)
-            _ = mallopt(-1, 32 << 20)
-        }
+            // mallopt is declared in <malloc.h>, which the Glibc module does not export; it is looked
+            // up by name. The parameter numbers are glibc's M_TRIM_THRESHOLD (-1), M_MMAP_THRESHOLD (-3).
+            typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+            if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+                let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+                _ = mallopt(-3, 32 << 20)
+                _ = mallopt(-1, 32 << 20)
+            }
         #endif
         return true
     }()

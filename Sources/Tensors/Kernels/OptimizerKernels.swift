@@ -21,8 +21,10 @@ func adamKernel<S: TensorScalar>(
     }
     // Float: eight lanes at a time, split over threads when n is large.
     let (p, g, m, v) = (floats(p), floats(g), floats(m), floats(v))
-    let (lr, b1, b2, eps) = (Float8(repeating: unsafeBitCast(lr, to: Float.self)), Float8(repeating: unsafeBitCast(beta1, to: Float.self)),
-        Float8(repeating: unsafeBitCast(beta2, to: Float.self)), Float8(repeating: unsafeBitCast(eps, to: Float.self)))
+    let (lr, b1, b2, eps) = (
+        Float8(repeating: unsafeBitCast(lr, to: Float.self)), Float8(repeating: unsafeBitCast(beta1, to: Float.self)),
+        Float8(repeating: unsafeBitCast(beta2, to: Float.self)), Float8(repeating: unsafeBitCast(eps, to: Float.self))
+    )
     parallelChunks(n) { r in
         var i = r.lowerBound
         // Eight at a time; the last few through the same formula one by one.
@@ -36,7 +38,10 @@ func adamKernel<S: TensorScalar>(
             i += 8
         }
         if i < r.upperBound {
-            var gi = Float8(), mi = Float8(), vi = Float8(), pi = Float8()
+            var gi = Float8()
+            var mi = Float8()
+            var vi = Float8()
+            var pi = Float8()
             for j in 0..<(r.upperBound - i) { (gi[j], mi[j], vi[j], pi[j]) = (g[i + j], m[i + j], v[i + j], p[i + j]) }
             mi = b1 * mi + (1 - b1) * gi
             vi = b2 * vi + (1 - b2) * gi * gi

@@ -7,7 +7,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How many threads the kernels may use. Set once at start-up (the bench's `--threads`); the
@@ -141,7 +141,9 @@ final class WorkerPool: @unchecked Sendable {
                     // is seen.
                     pthread_mutex_lock(&mutex)
                     sleepers.add(1, ordering: .sequentiallyConsistent)
-                    while claims.load(ordering: .sequentiallyConsistent) >> 32 == seen { pthread_cond_wait(&wake, &mutex) }
+                    while claims.load(ordering: .sequentiallyConsistent) >> 32 == seen {
+                        pthread_cond_wait(&wake, &mutex)
+                    }
                     sleepers.subtract(1, ordering: .sequentiallyConsistent)
                     pthread_mutex_unlock(&mutex)
                     spins = 0

@@ -27,7 +27,9 @@ func reduceKernel<S: TensorScalar>(
                     let scratch = UnsafeMutablePointer<S>.allocate(capacity: inner * Int.bitWidth)
                     defer { scratch.deallocate() }
                     for o in 0..<outer {
-                        pairwiseSumRows(x.baseAddress! + o * n * inner, rows: n, inner: inner, y.baseAddress! + o * inner, scratch: scratch)
+                        pairwiseSumRows(
+                            x.baseAddress! + o * n * inner, rows: n, inner: inner, y.baseAddress! + o * inner,
+                            scratch: scratch)
                     }
                 }
             case .max:
@@ -69,7 +71,8 @@ func permuteKernel<S: TensorScalar>(_ x: [S], shape: [Int], perm: [Int]) -> [S] 
         x.withUnsafeBufferPointer { x in
             var index = [Int](repeating: 0, count: rank)
             var src = 0
-            let inner = outShape[rank - 1], innerStride = st[rank - 1]
+            let inner = outShape[rank - 1]
+            let innerStride = st[rank - 1]
             var dst = 0
             while dst < n {
                 for j in 0..<inner { y[dst + j] = x[src + j * innerStride] }
@@ -103,8 +106,14 @@ func pairwiseSum<S: TensorScalar>(_ x: UnsafePointer<S>, _ n: Int) -> S {
     var (s0, s1, s2, s3, s4, s5, s6, s7) = (S.zero, S.zero, S.zero, S.zero, S.zero, S.zero, S.zero, S.zero)
     var i = 0
     while i + 8 <= n {
-        s0 += x[i]; s1 += x[i + 1]; s2 += x[i + 2]; s3 += x[i + 3]
-        s4 += x[i + 4]; s5 += x[i + 5]; s6 += x[i + 6]; s7 += x[i + 7]
+        s0 += x[i]
+        s1 += x[i + 1]
+        s2 += x[i + 2]
+        s3 += x[i + 3]
+        s4 += x[i + 4]
+        s5 += x[i + 5]
+        s6 += x[i + 6]
+        s7 += x[i + 7]
         i += 8
     }
     var s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))

@@ -29,12 +29,12 @@ typealias Float4 = SIMD4<Float>
 
 enum SGEMMBlocking {
     #if WORKBOOK_FMA
-    static let mr = 6, nr = 16
-    /// How many times packA stores each A value (the FMA kernel broadcasts it from one copy).
-    static let copies = 1
+        static let mr = 6, nr = 16
+        /// How many times packA stores each A value (the FMA kernel broadcasts it from one copy).
+        static let copies = 1
     #else
-    static let mr = 6, nr = 8
-    static let copies = 4
+        static let mr = 6, nr = 8
+        static let copies = 4
     #endif
     static let kc = 256, mc = 72, nc = 1024
     /// The slice of k per pass: KC, or all of k when k is at most 320. A convolution's depth of
@@ -86,8 +86,14 @@ private func microKernel(
     _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
     add: Bool
 ) {
-    var c0 = Float8(), c1 = Float8(), c2 = Float8(), c3 = Float8(), c4 = Float8(), c5 = Float8()
-    var pa = a, pb = b
+    var c0 = Float8()
+    var c1 = Float8()
+    var c2 = Float8()
+    var c3 = Float8()
+    var c4 = Float8()
+    var c5 = Float8()
+    var pa = a
+    var pb = b
     for _ in 0..<kc {
         let bv = load8(pb)
         c0 += broadcast(pa) * bv
@@ -121,8 +127,12 @@ private func microKernel(
 private func microKernelPartial(
     _ rows: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>
 ) {
-    var c0 = Float8(), c1 = Float8(), c2 = Float8(), c3 = Float8()
-    var pa = a, pb = b
+    var c0 = Float8()
+    var c1 = Float8()
+    var c2 = Float8()
+    var c3 = Float8()
+    var pa = a
+    var pb = b
     if rows > 2 {
         for _ in 0..<kc {
             let bv = load8(pb)
@@ -149,43 +159,61 @@ private func microKernelPartial(
 }
 
 #if WORKBOOK_FMA
-// c (6 x 16, row stride ldc) = [c +] a-panel (kc x 6) . b-panel (kc x 16), with fused multiply-adds.
-@inline(__always)
-private func microKernelFMA(
-    _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
-    add: Bool
-) {
-    var c00 = Float8(), c01 = Float8(), c10 = Float8(), c11 = Float8(), c20 = Float8(), c21 = Float8()
-    var c30 = Float8(), c31 = Float8(), c40 = Float8(), c41 = Float8(), c50 = Float8(), c51 = Float8()
-    var pa = a, pb = b
-    for _ in 0..<kc {
-        let b0 = load8(pb), b1 = load8(pb + 8)
-        var av = Float8(repeating: pa[0])
-        c00.addProduct(av, b0); c01.addProduct(av, b1)
-        av = Float8(repeating: pa[1])
-        c10.addProduct(av, b0); c11.addProduct(av, b1)
-        av = Float8(repeating: pa[2])
-        c20.addProduct(av, b0); c21.addProduct(av, b1)
-        av = Float8(repeating: pa[3])
-        c30.addProduct(av, b0); c31.addProduct(av, b1)
-        av = Float8(repeating: pa[4])
-        c40.addProduct(av, b0); c41.addProduct(av, b1)
-        av = Float8(repeating: pa[5])
-        c50.addProduct(av, b0); c51.addProduct(av, b1)
-        pa += 6
-        pb += 16
+    // c (6 x 16, row stride ldc) = [c +] a-panel (kc x 6) . b-panel (kc x 16), with fused multiply-adds.
+    @inline(__always)
+    private func microKernelFMA(
+        _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+        add: Bool
+    ) {
+        var c00 = Float8()
+        var c01 = Float8()
+        var c10 = Float8()
+        var c11 = Float8()
+        var c20 = Float8()
+        var c21 = Float8()
+        var c30 = Float8()
+        var c31 = Float8()
+        var c40 = Float8()
+        var c41 = Float8()
+        var c50 = Float8()
+        var c51 = Float8()
+        var pa = a
+        var pb = b
+        for _ in 0..<kc {
+            let b0 = load8(pb)
+            let b1 = load8(pb + 8)
+            var av = Float8(repeating: pa[0])
+            c00.addProduct(av, b0)
+            c01.addProduct(av, b1)
+            av = Float8(repeating: pa[1])
+            c10.addProduct(av, b0)
+            c11.addProduct(av, b1)
+            av = Float8(repeating: pa[2])
+            c20.addProduct(av, b0)
+            c21.addProduct(av, b1)
+            av = Float8(repeating: pa[3])
+            c30.addProduct(av, b0)
+            c31.addProduct(av, b1)
+            av = Float8(repeating: pa[4])
+            c40.addProduct(av, b0)
+            c41.addProduct(av, b1)
+            av = Float8(repeating: pa[5])
+            c50.addProduct(av, b0)
+            c51.addProduct(av, b1)
+            pa += 6
+            pb += 16
+        }
+        @inline(__always) func put(_ v0: Float8, _ v1: Float8, _ row: UnsafeMutablePointer<Float>) {
+            store8(add ? v0 + load8(row) : v0, row)
+            store8(add ? v1 + load8(row + 8) : v1, row + 8)
+        }
+        put(c00, c01, c)
+        put(c10, c11, c + ldc)
+        put(c20, c21, c + 2 * ldc)
+        put(c30, c31, c + 3 * ldc)
+        put(c40, c41, c + 4 * ldc)
+        put(c50, c51, c + 5 * ldc)
     }
-    @inline(__always) func put(_ v0: Float8, _ v1: Float8, _ row: UnsafeMutablePointer<Float>) {
-        store8(add ? v0 + load8(row) : v0, row)
-        store8(add ? v1 + load8(row + 8) : v1, row + 8)
-    }
-    put(c00, c01, c)
-    put(c10, c11, c + ldc)
-    put(c20, c21, c + 2 * ldc)
-    put(c30, c31, c + 3 * ldc)
-    put(c40, c41, c + 4 * ldc)
-    put(c50, c51, c + 5 * ldc)
-}
 #endif
 
 // Rows i0..<i0+mc and k-slice p0..<p0+kc of op(A), as micro-panels of MR rows: for each p, the MR
@@ -197,11 +225,11 @@ private func packA(
     var d = dst
     @inline(__always) func put(_ v: Float) {
         #if WORKBOOK_FMA
-        d.pointee = v
-        d += 1
+            d.pointee = v
+            d += 1
         #else
-        UnsafeMutableRawPointer(d).storeBytes(of: Float4(repeating: v), as: Float4.self)
-        d += 4
+            UnsafeMutableRawPointer(d).storeBytes(of: Float4(repeating: v), as: Float4.self)
+            d += 4
         #endif
     }
     for i in stride(from: 0, to: mc, by: mr) {
@@ -210,14 +238,24 @@ private func packA(
             // Stored (k, m): the six values of a step of k are next to each other.
             for p in 0..<kc {
                 let src = a.row(p0 + p) + i0 + i
-                put(src[0]); put(src[1]); put(src[2]); put(src[3]); put(src[4]); put(src[5])
+                put(src[0])
+                put(src[1])
+                put(src[2])
+                put(src[3])
+                put(src[4])
+                put(src[5])
             }
         } else if rows == mr {
             // Stored (m, k): six rows read side by side, each one contiguous.
             let (r0, r1, r2) = (a.row(i0 + i) + p0, a.row(i0 + i + 1) + p0, a.row(i0 + i + 2) + p0)
             let (r3, r4, r5) = (a.row(i0 + i + 3) + p0, a.row(i0 + i + 4) + p0, a.row(i0 + i + 5) + p0)
             for p in 0..<kc {
-                put(r0[p]); put(r1[p]); put(r2[p]); put(r3[p]); put(r4[p]); put(r5[p])
+                put(r0[p])
+                put(r1[p])
+                put(r2[p])
+                put(r3[p])
+                put(r4[p])
+                put(r5[p])
             }
         } else {
             for p in 0..<kc {
@@ -246,8 +284,12 @@ private func packB(
             // Stored (n, k): eight rows at a time read side by side, each one contiguous.
             for q in stride(from: 0, to: nr, by: 8) {
                 let first = j0 + j + q
-                let (r0, r1, r2, r3) = (b.row(first) + p0, b.row(first + 1) + p0, b.row(first + 2) + p0, b.row(first + 3) + p0)
-                let (r4, r5, r6, r7) = (b.row(first + 4) + p0, b.row(first + 5) + p0, b.row(first + 6) + p0, b.row(first + 7) + p0)
+                let (r0, r1, r2, r3) = (
+                    b.row(first) + p0, b.row(first + 1) + p0, b.row(first + 2) + p0, b.row(first + 3) + p0
+                )
+                let (r4, r5, r6, r7) = (
+                    b.row(first + 4) + p0, b.row(first + 5) + p0, b.row(first + 6) + p0, b.row(first + 7) + p0
+                )
                 var e = d + q
                 for p in 0..<kc {
                     store8(Float8(r0[p], r1[p], r2[p], r3[p], r4[p], r5[p], r6[p], r7[p]), e)
@@ -272,7 +314,9 @@ private func sgemmBlock(
 ) {
     typealias B = SGEMMBlocking
     let depth = B.slice(k)
-    let mcMax = min(B.mc, rows.count), kcMax = min(depth, k), ncMax = min(B.nc, columns.count)
+    let mcMax = min(B.mc, rows.count)
+    let kcMax = min(depth, k)
+    let ncMax = min(B.nc, columns.count)
     let packedA = UnsafeMutablePointer<Float>.allocate(capacity: (mcMax + B.mr) * kcMax * B.copies)
     let packedB = UnsafeMutablePointer<Float>.allocate(capacity: b == nil ? 0 : kcMax * (ncMax + B.nr))
     let edge = UnsafeMutablePointer<Float>.allocate(capacity: B.mr * B.nr)
@@ -300,9 +344,9 @@ private func sgemmBlock(
                         let tile = c + (ic + ir) * ldc + jc + jr
                         if mr == B.mr && nr == B.nr {
                             #if WORKBOOK_FMA
-                            microKernelFMA(kc, panelA, panelB, tile, ldc, add: add)
+                                microKernelFMA(kc, panelA, panelB, tile, ldc, add: add)
                             #else
-                            microKernel(kc, panelA, panelB, tile, ldc, add: add)
+                                microKernel(kc, panelA, panelB, tile, ldc, add: add)
                             #endif
                             continue
                         }
@@ -310,13 +354,13 @@ private func sgemmBlock(
                         // zero-padded; without FMA only the rows that exist, when there are at
                         // most four), then the part inside C is copied (or added) over.
                         #if WORKBOOK_FMA
-                        microKernelFMA(kc, panelA, panelB, edge, B.nr, add: false)
+                            microKernelFMA(kc, panelA, panelB, edge, B.nr, add: false)
                         #else
-                        if mr <= 4 {
-                            microKernelPartial(mr, kc, panelA, panelB, edge)
-                        } else {
-                            microKernel(kc, panelA, panelB, edge, B.nr, add: false)
-                        }
+                            if mr <= 4 {
+                                microKernelPartial(mr, kc, panelA, panelB, edge)
+                            } else {
+                                microKernel(kc, panelA, panelB, edge, B.nr, add: false)
+                            }
                         #endif
                         for r in 0..<mr {
                             for q in 0..<nr {
@@ -372,12 +416,14 @@ func sgemm(
     _ s: GEMMShape, _ a: UnsafePointer<Float>, panels: SGEMMPanels, _ c: UnsafeMutablePointer<Float>,
     threads: Int = Parallelism.threadCount
 ) {
-    precondition(panels.k == s.k && panels.n == s.n, "packed B is \(panels.k)x\(panels.n), the product needs \(s.k)x\(s.n)")
+    precondition(
+        panels.k == s.k && panels.n == s.n, "packed B is \(panels.k)x\(panels.n), the product needs \(s.k)x\(s.n)")
     sgemm(s, a, nil, panels: panels, c, threads: threads)
 }
 
 private func sgemm(
-    _ s: GEMMShape, _ a: UnsafePointer<Float>, _ opB: MatrixOperand?, panels: SGEMMPanels?, _ c: UnsafeMutablePointer<Float>,
+    _ s: GEMMShape, _ a: UnsafePointer<Float>, _ opB: MatrixOperand?, panels: SGEMMPanels?,
+    _ c: UnsafeMutablePointer<Float>,
     threads: Int
 ) {
     let opA = MatrixOperand(base: a, transposed: s.transA, stride: s.transA ? s.m : s.k)
@@ -398,7 +444,8 @@ func sgemm(
         if !s.accumulate { c.update(repeating: 0, count: m * n) }
         return
     }
-    let rowTiles = (m + B.mr - 1) / B.mr, columnTiles = (n + B.nr - 1) / B.nr
+    let rowTiles = (m + B.mr - 1) / B.mr
+    let columnTiles = (n + B.nr - 1) / B.nr
     // Split rows when there are enough of them: each thread then packs only its own rows of A
     // (the larger packed operand); otherwise split columns.
     let splitRows = rowTiles >= 2 * threads && n <= 4 * m

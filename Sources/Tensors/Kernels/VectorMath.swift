@@ -15,9 +15,9 @@ enum VectorMath {
     /// which halves the instructions of the polynomials below and rounds once instead of twice.
     @inline(__always) static func madd(_ a: Float8, _ b: Float8, _ c: Float) -> Float8 {
         #if WORKBOOK_FMA
-        Float8(repeating: c).addingProduct(a, b)
+            Float8(repeating: c).addingProduct(a, b)
         #else
-        a * b + c
+            a * b + c
         #endif
     }
 
@@ -57,7 +57,8 @@ enum VectorMath {
     /// exponent bits, in two halves so that n = 128 and gradual underflow both come out right.
     @inline(__always)
     static func exp(_ x: Float8) -> Float8 {
-        let high: Float = 88.72283935546875, low: Float = -103.972084045410
+        let high: Float = 88.72283935546875
+        let low: Float = -103.972084045410
         let xc = maximum(minimum(x, Float8(repeating: high)), Float8(repeating: low))
         let shifted = xc * 1.44269504088896341 + 12_582_912.0  // 1.5 * 2^23: rounds to nearest
         let n = shifted - 12_582_912.0
@@ -71,7 +72,8 @@ enum VectorMath {
         p = madd(p, r, 5.0000001201e-1)
         p = p * (r * r) + r + 1
         let ni = unsafeBitCast(shifted, to: Int32x8.self) &- 0x4B40_0000
-        let n1 = ni &>> 1, n2 = ni &- n1
+        let n1 = ni &>> 1
+        let n2 = ni &- n1
         let s1 = unsafeBitCast((n1 &+ 127) &<< 23, to: Float8.self)
         let s2 = unsafeBitCast((n2 &+ 127) &<< 23, to: Float8.self)
         var y = p * s1 * s2
@@ -113,7 +115,8 @@ enum VectorMath {
         let bits = unsafeBitCast(xs, to: Int32x8.self)
         var e = float(of: (bits &>> 23) &- 126)
         e = e.replacing(with: e - 23, where: tiny)
-        var m = unsafeBitCast((bits & Int32x8(repeating: Int32(bitPattern: 0x807F_FFFF))) | 0x3F00_0000, to: Float8.self)  // [0.5, 1)
+        var m = unsafeBitCast(
+            (bits & Int32x8(repeating: Int32(bitPattern: 0x807F_FFFF))) | 0x3F00_0000, to: Float8.self)  // [0.5, 1)
         let small = m .< Float8(repeating: 0.707106781186547524)
         e = e.replacing(with: e - 1, where: small)
         m = m.replacing(with: m + m, where: small) - 1
@@ -181,7 +184,8 @@ enum VectorMath {
 func map8(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ f: (Float8) -> Float8) {
     var i = 0
     while i + 8 <= n {
-        UnsafeMutableRawPointer(y + i).storeBytes(of: f(UnsafeRawPointer(x + i).loadUnaligned(as: Float8.self)), as: Float8.self)
+        UnsafeMutableRawPointer(y + i).storeBytes(
+            of: f(UnsafeRawPointer(x + i).loadUnaligned(as: Float8.self)), as: Float8.self)
         i += 8
     }
     if i < n {
@@ -206,7 +210,8 @@ func zip8(
         i += 8
     }
     if i < n {
-        var va = Float8(), vb = Float8()
+        var va = Float8()
+        var vb = Float8()
         for j in 0..<(n - i) {
             va[j] = a[i + j]
             vb[j] = b[i + j]

@@ -14,9 +14,12 @@ public struct Conv2d<Scalar: TensorScalar>: Layer {
         mask: Tensor<Scalar>? = nil, initializer: Initializer = .uniformFanIn, using rng: inout Random
     ) {
         let shape = [outChannels, inChannels, kernelSize, kernelSize]
-        if let mask { precondition(mask.shape == shape, "Conv2d mask \(mask.shape) must have the weight's shape \(shape)") }
+        if let mask {
+            precondition(mask.shape == shape, "Conv2d mask \(mask.shape) must have the weight's shape \(shape)")
+        }
         let area = kernelSize * kernelSize
-        var w: Tensor<Scalar> = initializer.make(shape, fanIn: inChannels * area, fanOut: outChannels * area, using: &rng)
+        var w: Tensor<Scalar> = initializer.make(
+            shape, fanIn: inChannels * area, fanOut: outChannels * area, using: &rng)
         // Store the masked weight so the parameter itself shows which connections exist.
         if let mask { w = Tensor.combine(.multiply, w, mask) }
         weight = Parameter(w, name: "weight")

@@ -23,8 +23,12 @@ public struct LSTMCell<Scalar: TensorScalar>: Layer {
 
     public init(inputSize: Int, hiddenSize: Int, using rng: inout Random) {
         let init4 = Initializer.uniformFanIn
-        inputWeight = Parameter(init4.make([inputSize, 4 * hiddenSize], fanIn: hiddenSize, fanOut: hiddenSize, using: &rng), name: "inputWeight")
-        hiddenWeight = Parameter(init4.make([hiddenSize, 4 * hiddenSize], fanIn: hiddenSize, fanOut: hiddenSize, using: &rng), name: "hiddenWeight")
+        inputWeight = Parameter(
+            init4.make([inputSize, 4 * hiddenSize], fanIn: hiddenSize, fanOut: hiddenSize, using: &rng),
+            name: "inputWeight")
+        hiddenWeight = Parameter(
+            init4.make([hiddenSize, 4 * hiddenSize], fanIn: hiddenSize, fanOut: hiddenSize, using: &rng),
+            name: "hiddenWeight")
         var b = [Scalar](repeating: 0, count: 4 * hiddenSize)
         for j in hiddenSize..<(2 * hiddenSize) { b[j] = 1 }
         bias = Parameter(Tensor(b), name: "bias")
@@ -54,7 +58,8 @@ public struct LSTMCell<Scalar: TensorScalar>: Layer {
     /// the call before, but the input products and the weight gradients are computed for all
     /// steps at once.
     public func sequence(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
-        Tensor.lstmSequence(inputs: inputs, inputWeight: inputWeight.value, hiddenWeight: hiddenWeight.value, bias: bias.value)
+        Tensor.lstmSequence(
+            inputs: inputs, inputWeight: inputWeight.value, hiddenWeight: hiddenWeight.value, bias: bias.value)
     }
 
     /// The same step composed from matmul, slices and pointwise ops, as the formula reads.

@@ -20,17 +20,26 @@ extension Tensor {
         _ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
         mask: Tensor? = nil
     ) -> Tensor {
-        precondition(input.rank == 4 && weight.rank == 4, "conv2d needs input NCHW and weight OCHW, got \(input.shape) and \(weight.shape)")
+        precondition(
+            input.rank == 4 && weight.rank == 4,
+            "conv2d needs input NCHW and weight OCHW, got \(input.shape) and \(weight.shape)")
         let (batch, channels, height, width) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (outChannels, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
-        precondition(weight.shape[1] == channels, "conv2d: input \(input.shape) has \(channels) channels, weight \(weight.shape) expects \(weight.shape[1])")
+        precondition(
+            weight.shape[1] == channels,
+            "conv2d: input \(input.shape) has \(channels) channels, weight \(weight.shape) expects \(weight.shape[1])")
         precondition(stride >= 1 && padding >= 0, "conv2d needs stride >= 1 and padding >= 0")
-        if let mask { precondition(mask.shape == weight.shape, "conv2d: mask \(mask.shape) must have the weight's shape \(weight.shape)") }
+        if let mask {
+            precondition(
+                mask.shape == weight.shape, "conv2d: mask \(mask.shape) must have the weight's shape \(weight.shape)")
+        }
         if let bias { precondition(bias.shape == [outChannels], "conv2d: bias \(bias.shape) must be [\(outChannels)]") }
         let g = ConvGeometry(
             channels: channels, height: height, width: width, kernelHeight: kh, kernelWidth: kw, stride: stride,
             padding: padding)
-        precondition(g.outHeight > 0 && g.outWidth > 0, "conv2d: kernel \(kh)x\(kw) does not fit input \(input.shape) with padding \(padding)")
+        precondition(
+            g.outHeight > 0 && g.outWidth > 0,
+            "conv2d: kernel \(kh)x\(kw) does not fit input \(input.shape) with padding \(padding)")
         // W' packed as (O, C*T) over the active taps: the mask applied once, here.
         let (taps, packed) = packConvWeight(weight.scalars, mask: mask?.scalars, g, outChannels: outChannels)
         let problem = ConvProblem(geometry: g, taps: taps, batch: batch, outChannels: outChannels)
@@ -43,7 +52,11 @@ extension Tensor {
                 wantInput: input.isRecorded)
             var result: [Tensor?] = [
                 dInput.map { Tensor(shape: input.shape, scalars: $0) },
-                dPacked.map { Tensor(shape: weight.shape, scalars: unpackConvWeight($0, mask: mask?.scalars, g, taps: taps, outChannels: outChannels)) },
+                dPacked.map {
+                    Tensor(
+                        shape: weight.shape,
+                        scalars: unpackConvWeight($0, mask: mask?.scalars, g, taps: taps, outChannels: outChannels))
+                },
             ]
             if bias != nil { result.append(grad.sum(alongAxes: [0, 2, 3])) }
             return result

@@ -104,20 +104,25 @@ extension Tensor {
     public func tanh() -> Tensor {
         let y = mapped(.tanh)
         // d tanh(x) / dx = 1 - tanh(x)^2: g (1 - y^2), one fused pass.
-        return Tensor.differentiable(op: "tanh", output: y, inputs: [self]) { g in [Tensor.combine(.tanhGradient, g, y)] }
+        return Tensor.differentiable(op: "tanh", output: y, inputs: [self]) { g in [Tensor.combine(.tanhGradient, g, y)]
+        }
     }
 
     /// 1 / (1 + e^-x), computed without overflow for large |x|.
     public func sigmoid() -> Tensor {
         let y = mapped(.sigmoid)
         // d sigmoid(x) / dx = sigmoid(x) (1 - sigmoid(x)): g y (1 - y), one fused pass.
-        return Tensor.differentiable(op: "sigmoid", output: y, inputs: [self]) { g in [Tensor.combine(.sigmoidGradient, g, y)] }
+        return Tensor.differentiable(op: "sigmoid", output: y, inputs: [self]) { g in
+            [Tensor.combine(.sigmoidGradient, g, y)]
+        }
     }
 
     public func relu() -> Tensor {
         let x = self
         // The gradient passes where x > 0 and stops elsewhere.
-        return Tensor.differentiable(op: "relu", output: mapped(.relu), inputs: [x]) { g in [Tensor.combine(.reluGradient(slope: 0), g, x)] }
+        return Tensor.differentiable(op: "relu", output: mapped(.relu), inputs: [x]) { g in
+            [Tensor.combine(.reluGradient(slope: 0), g, x)]
+        }
     }
 
     /// x for x > 0, slope * x otherwise.

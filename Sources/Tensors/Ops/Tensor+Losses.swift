@@ -16,11 +16,15 @@ extension Tensor {
     /// Shapes that differ (broadcasting) go through the composed form instead.
     public static func binaryCrossEntropy(logits: Tensor, targets: Tensor) -> Tensor {
         guard logits.shape == targets.shape else { return composedBinaryCrossEntropy(logits: logits, targets: targets) }
-        let y = Tensor(shape: logits.shape, scalars: bceWithLogitsForward(logits: logits.scalars, targets: targets.scalars))
+        let y = Tensor(
+            shape: logits.shape, scalars: bceWithLogitsForward(logits: logits.scalars, targets: targets.scalars))
         return differentiable(op: "binaryCrossEntropy", output: y, inputs: [logits, targets]) { g in
             let dl: Tensor? =
                 logits.isRecorded
-                ? Tensor(shape: logits.shape, scalars: bceWithLogitsBackward(logits: logits.scalars, targets: targets.scalars, gradient: g.scalars))
+                ? Tensor(
+                    shape: logits.shape,
+                    scalars: bceWithLogitsBackward(
+                        logits: logits.scalars, targets: targets.scalars, gradient: g.scalars))
                 : nil
             return [dl, targets.isRecorded ? -(g * logits) : nil]
         }
@@ -40,9 +44,12 @@ extension Tensor {
     public static func crossEntropy(logits: Tensor, labels: [Int]) -> Tensor {
         let classes = logits.shape[logits.rank - 1]
         let rows = logits.count / Swift.max(classes, 1)
-        precondition(labels.count == rows, "crossEntropy needs \(rows) labels for logits of shape \(logits.shape), got \(labels.count)")
+        precondition(
+            labels.count == rows,
+            "crossEntropy needs \(rows) labels for logits of shape \(logits.shape), got \(labels.count)")
         for c in labels { precondition(c >= 0 && c < classes, "class index \(c) out of range 0..<\(classes)") }
-        let (loss, lse) = softmaxCrossEntropyForward(rows: rows, classes: classes, logits: logits.scalars, labels: labels)
+        let (loss, lse) = softmaxCrossEntropyForward(
+            rows: rows, classes: classes, logits: logits.scalars, labels: labels)
         let y = Tensor(shape: Array(logits.shape.dropLast()), scalars: loss)
         return differentiable(op: "crossEntropy", output: y, inputs: [logits]) { g in
             let d = softmaxCrossEntropyBackward(
@@ -67,7 +74,8 @@ extension Tensor {
     public static func gaussianKL(
         mean1: Tensor, logVariance1: Tensor, mean2: Tensor, logVariance2: Tensor
     ) -> Tensor {
-        ((logVariance2 - logVariance1) + (logVariance1.exp() + (mean1 - mean2).squared()) / logVariance2.exp() - 1) * 0.5
+        ((logVariance2 - logVariance1) + (logVariance1.exp() + (mean1 - mean2).squared()) / logVariance2.exp() - 1)
+            * 0.5
     }
 
     /// log N(x; mean, e^logVariance) elementwise: -0.5 (log 2 pi + logVariance + (x - mean)^2 / e^logVariance).

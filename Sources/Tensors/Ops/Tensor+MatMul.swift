@@ -12,16 +12,20 @@ extension Tensor {
         precondition(b.rank == 2 && a.rank >= 1, "matmul of shapes \(a.shape) and \(b.shape) is not defined")
         let k = a.shape[a.rank - 1]
         precondition(k == b.shape[0], "matmul: inner sizes differ in \(a.shape) . \(b.shape)")
-        let m = a.count / Swift.max(k, 1), n = b.shape[1]
+        let m = a.count / Swift.max(k, 1)
+        let n = b.shape[1]
         let c = gemmArray(GEMMShape(m: m, n: n, k: k), a.scalars, b.scalars)
         let outShape = Array(a.shape.dropLast()) + [n]
         return differentiable(op: "matmul", output: Tensor(shape: outShape, scalars: c), inputs: [a, b]) { g in
-            var da: Tensor? = nil, db: Tensor? = nil
+            var da: Tensor? = nil
+            var db: Tensor? = nil
             if a.isRecorded {
-                da = Tensor(shape: a.shape, scalars: gemmArray(GEMMShape(transB: true, m: m, n: k, k: n), g.scalars, b.scalars))
+                da = Tensor(
+                    shape: a.shape, scalars: gemmArray(GEMMShape(transB: true, m: m, n: k, k: n), g.scalars, b.scalars))
             }
             if b.isRecorded {
-                db = Tensor(shape: b.shape, scalars: gemmArray(GEMMShape(transA: true, m: k, n: n, k: m), a.scalars, g.scalars))
+                db = Tensor(
+                    shape: b.shape, scalars: gemmArray(GEMMShape(transA: true, m: k, n: n, k: m), a.scalars, g.scalars))
             }
             return [da, db]
         }
@@ -40,7 +44,8 @@ extension Tensor {
         }
         return differentiable(op: "batched matmul", output: Tensor(shape: [batch, m, n], scalars: c), inputs: [a, b]) {
             g in
-            var da: [Scalar] = filledArray(0, count: a.count), db: [Scalar] = filledArray(0, count: b.count)
+            var da: [Scalar] = filledArray(0, count: a.count)
+            var db: [Scalar] = filledArray(0, count: b.count)
             for i in 0..<batch {
                 gemmArrays(
                     GEMMShape(transB: true, m: m, n: k, k: n), g.scalars, b.scalars, into: &da, offsetA: i * m * n,

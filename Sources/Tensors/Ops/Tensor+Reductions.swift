@@ -23,7 +23,10 @@ extension Tensor {
         var y = self.detached
         for axis in axes { y = y.reduced(.sum, axis: axis).0 }
         let kept = y.shape
-        if !keepingDims { y = Tensor(shape: shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element), scalars: y.scalars) }
+        if !keepingDims {
+            y = Tensor(
+                shape: shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element), scalars: y.scalars)
+        }
         let inputShape = shape
         return Tensor.differentiable(op: "sum", output: y, inputs: [self]) { g in
             [Tensor.combine(.add, Tensor.zeros(inputShape), g.reshaped(kept))]
@@ -51,7 +54,8 @@ extension Tensor {
         let inputShape = shape
         let (outer, inner) = outerInner(axis)
         let n = shape[axis]
-        return Tensor.differentiable(op: "max", output: Tensor(shape: outShape, scalars: kept.scalars), inputs: [self]) {
+        return Tensor.differentiable(op: "max", output: Tensor(shape: outShape, scalars: kept.scalars), inputs: [self])
+        {
             g in
             var dx: [Scalar] = filledArray(0, count: inputShape.reduce(1, *))
             for o in 0..<outer {
@@ -93,7 +97,8 @@ extension Tensor {
 
     /// softmax or log-softmax over the last axis, as one op.
     func rowSoftmax(log: Bool) -> Tensor {
-        let classes = shape[rank - 1], rows = count / Swift.max(shape[rank - 1], 1)
+        let classes = shape[rank - 1]
+        let rows = count / Swift.max(shape[rank - 1], 1)
         let y = softmaxRows(rows: rows, classes: classes, scalars, log: log)
         let output = Tensor(shape: shape, scalars: y)
         return Tensor.differentiable(op: log ? "logSoftmax" : "softmax", output: output, inputs: [self]) { g in

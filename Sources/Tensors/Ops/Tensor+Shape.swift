@@ -52,7 +52,8 @@ extension Tensor {
         outShape[axis] = range.count
         let (outer, inner) = outerInner(axis)
         let n = shape[axis]
-        let out = copyingRows(scalars, srcLength: n, from: range.lowerBound, count: range.count, outer: outer, inner: inner)
+        let out = copyingRows(
+            scalars, srcLength: n, from: range.lowerBound, count: range.count, outer: outer, inner: inner)
         var widths = [(Int, Int)](repeating: (0, 0), count: rank)
         widths[axis] = (range.lowerBound, n - range.upperBound)
         return Tensor.differentiable(op: "slice", output: Tensor(shape: outShape, scalars: out), inputs: [self]) {
@@ -78,7 +79,8 @@ extension Tensor {
             outShape[axis] = n + w.0 + w.1
             var out: [Scalar] = filledArray(value, count: outShape.reduce(1, *))
             let (outer, inner) = result.outerInner(axis)
-            copyRows(result.scalars, srcLength: n, into: &out, dstLength: n + w.0 + w.1, to: w.0, outer: outer, inner: inner)
+            copyRows(
+                result.scalars, srcLength: n, into: &out, dstLength: n + w.0 + w.1, to: w.0, outer: outer, inner: inner)
             result = Tensor(shape: outShape, scalars: out)
         }
         let original = shape
@@ -111,7 +113,9 @@ extension Tensor {
         for p in parts {
             offsets.append(offset)
             let n = p.shape[axis]
-            if n > 0 { copyRows(p.scalars, srcLength: n, into: &out, dstLength: total, to: offset, outer: outer, inner: inner) }
+            if n > 0 {
+                copyRows(p.scalars, srcLength: n, into: &out, dstLength: total, to: offset, outer: outer, inner: inner)
+            }
             offset += n
         }
         return differentiable(op: "concatenate", output: Tensor(shape: outShape, scalars: out), inputs: parts) { g in

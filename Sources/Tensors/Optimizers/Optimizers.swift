@@ -31,7 +31,8 @@ final class SlotStore<Scalar: TensorScalar> {
 func checkPairs<S>(_ parameters: [Parameter<S>], _ gradients: [Tensor<S>]) {
     precondition(parameters.count == gradients.count, "\(parameters.count) parameters but \(gradients.count) gradients")
     for (p, g) in zip(parameters, gradients) {
-        precondition(p.shape == g.shape, "gradient shape \(g.shape) does not match parameter \(p.name) of shape \(p.shape)")
+        precondition(
+            p.shape == g.shape, "gradient shape \(g.shape) does not match parameter \(p.name) of shape \(p.shape)")
     }
 }
 
@@ -54,7 +55,9 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
                 p.value.scalars.withUnsafeMutableBufferPointer { pv in
                     g.scalars.withUnsafeBufferPointer { gv in
                         s.first.withUnsafeMutableBufferPointer { u in
-                            sgdKernel(pv.baseAddress!, gv.baseAddress!, u.baseAddress!, n: pv.count, lr: learningRate, momentum: momentum)
+                            sgdKernel(
+                                pv.baseAddress!, gv.baseAddress!, u.baseAddress!, n: pv.count, lr: learningRate,
+                                momentum: momentum)
                         }
                     }
                 }
@@ -82,7 +85,8 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
         checkPairs(parameters, gradients)
         step += 1
         let t = Double(step)
-        let c1 = 1 - Foundation.pow(Double(beta1), t), c2 = 1 - Foundation.pow(Double(beta2), t)
+        let c1 = 1 - Foundation.pow(Double(beta1), t)
+        let c2 = 1 - Foundation.pow(Double(beta2), t)
         let lr = Scalar(Double(learningRate) * c2.squareRoot() / c1)
         let eps = Scalar(Double(epsilon) * c2.squareRoot())
         for (p, g) in zip(parameters, gradients) {
@@ -93,7 +97,8 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
                         s.first.withUnsafeMutableBufferPointer { m in
                             s.second.withUnsafeMutableBufferPointer { v in
                                 adamKernel(
-                                    pv.baseAddress!, gv.baseAddress!, m.baseAddress!, v.baseAddress!, n: pv.count, lr: lr,
+                                    pv.baseAddress!, gv.baseAddress!, m.baseAddress!, v.baseAddress!, n: pv.count,
+                                    lr: lr,
                                     beta1: beta1, beta2: beta2, eps: eps)
                             }
                         }
@@ -114,7 +119,9 @@ public func globalNorm<S>(_ tensors: [Tensor<S>]) -> Double {
 
 /// Gradients scaled down together so that their joint L2 norm is at most `maxNorm`; returns them
 /// with the norm before clipping (worth logging: a jump announces a divergence).
-public func clippedByGlobalNorm<S: TensorScalar>(_ gradients: [Tensor<S>], maxNorm: S) -> (gradients: [Tensor<S>], norm: S) {
+public func clippedByGlobalNorm<S: TensorScalar>(_ gradients: [Tensor<S>], maxNorm: S) -> (
+    gradients: [Tensor<S>], norm: S
+) {
     let norm = S(globalNorm(gradients))
     guard norm > maxNorm, norm.isFinite else { return (gradients, norm) }
     let scale = maxNorm / norm
