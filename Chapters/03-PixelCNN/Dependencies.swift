@@ -28,6 +28,24 @@ struct FieldProbe {
             blindSpot: ReceptiveField.blindSpot(of: seen, row: row, column: column, width: width),
             log10: g.map { $0 > 0 ? Foundation.log10($0 / largest) : nil })
     }
+
+    /// The measured fields of freshly initialised stacks of `depth` 3x3 layers for every depth in
+    /// `depths`: a plain PixelCNN (mask A, then depth - 1 mask-B layers) and a gated PixelCNN,
+    /// drawn from `rng` in that order, plain then gated, depth by depth.
+    func fields(depths: ClosedRange<Int>, using rng: inout Random) -> (plain: [FieldRow], gated: [FieldRow]) {
+        var plainFields: [FieldRow] = []
+        var gatedFields: [FieldRow] = []
+        for depth in depths {
+            let plain = PixelCNN<Float>(
+                height: height, width: width, levels: 2, channels: 8, maskedLayers: depth - 1, firstKernel: 3,
+                using: &rng)
+            plainFields.append(field(of: plain, architecture: plain.receptiveField(row: row, column: column)))
+            let gated = GatedPixelCNN<Float>(
+                height: height, width: width, levels: 2, channels: 4, layers: depth, firstKernel: 3, using: &rng)
+            gatedFields.append(field(of: gated, architecture: gated.receptiveField(row: row, column: column)))
+        }
+        return (plainFields, gatedFields)
+    }
 }
 
 /// One measured receptive field: the pixels with a non-zero gradient, those the masks allow, the
@@ -65,12 +83,6 @@ func blindSpotEntries(_ m: DependencyMatrix, width: Int) -> Int {
     (0..<m.rows).reduce(0) { sum, i in
         sum + ReceptiveField.blindSpot(of: m.dependencies(of: i), row: i / width, column: i % width, width: width).count
     }
-}
-
-/// The centre tap of a mask with R, G, B channel groups: entry (g, h) is 1 when output group g
-/// reads input group h of the same pixel (rows output R, G, B; columns input R, G, B).
-func centreTap(_ mask: CausalMask) -> [[Int]] {
-    (0..<3).map { g in (0..<3).map { h in mask.connectsAtCentre(output: g, input: h) ? 1 : 0 } }
 }
 
 /// The dependency matrices of the chapter, each with the width of its images (0 for the colour

@@ -140,14 +140,18 @@ enum Figures {
         return panel(curvePanels, title: "Train (solid) and validation (dashed) NLL; the best validation is kept")
     }
 
-    /// ch3-nll: the test NLL of every model so far, one bar chart per data set, coloured by
-    /// chapter. The y axis starts a little below the smallest value (the chart says so), so that
-    /// differences of a few nats show.
-    static func nllLadder(
-        _ rows: [String: [(model: String, nats: Double, chapter: Int)]], references: [String: (Double, String)]
-    ) -> Canvas {
+    /// ch3-nll: the test NLL of every model so far (the `earlier` chapters' first, then the
+    /// `trained` ones), one bar chart per data set, coloured by chapter. The y axis starts a little
+    /// below the smallest value (the chart says so), so that differences of a few nats show.
+    static func nllLadder(earlier: EarlierResults, trained: [Trained], references: [String: (Double, String)])
+        -> Canvas
+    {
         func ladder(_ data: String, title: String) -> Canvas {
-            let rows = rows[data]!
+            let rows =
+                earlier.testNLLs(data)
+                + trained.filter { $0.data == data }.map {
+                    (model: $0.name, nats: $0.nll, chapter: 3)
+                }
             let values = rows.map(\.nats) + [references[data]!.0]
             let start = values.min()! - max(0.15 * (values.max()! - values.min()!), 1)
             return barChart(
@@ -161,10 +165,14 @@ enum Figures {
     }
 
     /// ch3-speed: training throughput, log p(x) of one image and sampling one image (naive and
-    /// cached where a model has both), for the models of each data set: a column per data set.
-    static func speed(_ groups: [(data: String, title: String, models: [String])], speeds: [String: ModelSpeed])
-        -> Canvas
-    {
+    /// cached where a model has both), for the models of each data set: a column per data set, the
+    /// LSTMs and PixelCNNs of the digits, and on MNIST the LSTMs, the wide PixelCNN named `wideName`
+    /// and the MNIST PixelCNN.
+    static func speed(_ speeds: [String: ModelSpeed], wideName: String) -> Canvas {
+        let groups: [(data: String, title: String, models: [String])] = [
+            ("digits", "digits 8x8", ["raster LSTM", "Row LSTM", "PixelCNN", "gated PixelCNN"]),
+            ("mnist", "MNIST 28x28", ["raster LSTM", "Row LSTM", wideName, "PixelCNN"]),
+        ]
         func charts(_ data: String, models: [String], title: String) -> [Canvas] {
             let s = models.map { speeds["\(data)/\($0)"]! }
             let colors = models.map { $0.contains("LSTM") ? Color.categorical[1] : Color.categorical[2] }

@@ -1,6 +1,31 @@
-// The timing table of chapter 3: every model of the speed comparison, one row each.
+// The speed comparison of chapter 3: the timing of every model, and the timing table, one row
+// per model.
 
+import Datasets
+import Models
+import Tensors
 import Workbook
+
+/// Times models on the chapter's data with one generator, in the order they are measured: the
+/// 8x8 models (D = 64) on the digits, 10 training steps (3 with --quick) and a sampling batch of
+/// 64 (16); the 28 x 28 ones on MNIST, 3 steps (1) and a batch of 16 (4).
+struct SpeedRun {
+    let digits: ImageSet
+    let mnist: ImageSet
+    let quick: Bool
+    var rng: Random
+
+    /// The speed of `model` (see `measureSpeed`), and of its `naive` sampler when one is given.
+    mutating func measure(
+        _ model: any AutoregressiveImageModel<Float>, naive: (any AutoregressiveImageModel<Float>)? = nil
+    ) -> ModelSpeed {
+        let small = model.dimension == 64
+        return measureSpeed(
+            of: model, naive: naive, on: small ? digits : mnist,
+            trainingSteps: small ? (quick ? 3 : 10) : (quick ? 1 : 3),
+            samplingBatch: small ? (quick ? 16 : 64) : (quick ? 4 : 16), quick: quick, using: &rng)
+    }
+}
 
 /// Reports every measured speed (keys "data/model") into a table of its own and returns it: the
 /// multiply-adds per pixel, the sequential steps to train and to sample, and the times of the one

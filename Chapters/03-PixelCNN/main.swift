@@ -25,7 +25,9 @@
 // speed argument against the PixelRNNs on the same data and machine; samples faster by computing
 // every feature once (the idea of "Fast PixelCNN++", Ramachandran et al. 2017), drawing exactly
 // the same pixels; and draws the dependency matrix of which input each output depends on.
-// Figures.swift draws the figures; Options.swift lists the flags (`ch3-pixelcnn --help`).
+// Figures.swift draws the figures; Options.swift lists the flags (`ch3-pixelcnn --help`);
+// Tables.swift reports the numbers of the longer tables; the other files hold the plumbing their
+// names say.
 
 import Datasets
 import Foundation
@@ -45,17 +47,9 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     // computed from earlier pixels only, so it may be read. With colour the channels of each layer
     // are split into R, G and B groups, and only the centre tap tells them apart: under mask A, R
     // sees nothing of the current pixel, G sees R, B sees R and G; mask B also lets each group see
-    // itself. (The lecture's chain rule for colour, p(R) p(G | R) p(B | R, G) per pixel.)
-    func rows(_ m: [[Int]]) -> String {
-        m.map { "    " + $0.map(String.init).joined(separator: " ") }.joined(separator: "\n")
-    }
-    let maskA = CausalMask.a.matrix(kernelSize: 5)
-    print(
-        "mask A, 5x5 (the first layer; equal to the lecture's matrix: \(maskA == CausalMask.lecture5x5)):\n"
-            + rows(maskA))
-    print("mask B, 5x5 (every later layer):\n" + rows(CausalMask.b.matrix(kernelSize: 5)))
-    print("the centre tap with RGB channel groups (rows: output R, G, B; columns: input R, G, B):")
-    print("  mask A:\n" + rows(centreTap(.a)) + "\n  mask B:\n" + rows(centreTap(.b)))
+    // itself. (The lecture's chain rule for colour, p(R) p(G | R) p(B | R, G) per pixel.) Printed
+    // as matrices by Masks.swift.
+    printMasks()
     try Figures.masks().writePNG(to: chapter.figurePath("ch3-masks.png"))
 
     // MARK: Receptive fields by autodiff: the blind spot
@@ -74,32 +68,11 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     // above (its k x k kernel covers every column of them) and a horizontal stack that sees the row
     // to the left; every layer hands the vertical stack's rectangle to the horizontal one, and the
     // field has no hole.
+    // (Dependencies.swift measures the fields, Tables.swift reports the blind spots.)
     var fieldRNG = rng.split()
     let probe = FieldProbe(using: &fieldRNG)
-    var plainFields: [FieldRow] = []
-    var gatedFields: [FieldRow] = []
-    for depth in 1...6 {
-        let plain = PixelCNN<Float>(
-            height: probe.height, width: probe.width, levels: 2, channels: 8, maskedLayers: depth - 1, firstKernel: 3,
-            using: &fieldRNG)
-        plainFields.append(
-            probe.field(of: plain, architecture: plain.receptiveField(row: probe.row, column: probe.column)))
-        let gated = GatedPixelCNN<Float>(
-            height: probe.height, width: probe.width, levels: 2, channels: 4, layers: depth, firstKernel: 3,
-            using: &fieldRNG)
-        gatedFields.append(
-            probe.field(of: gated, architecture: gated.receptiveField(row: probe.row, column: probe.column)))
-    }
-    let fieldTable = ResultsTable(title: "The blind spot of pixel (\(probe.row), \(probe.column)), by autodiff")
-    for (k, (plain, gated)) in zip(plainFields, gatedFields).enumerated() {
-        chapter.report(
-            "fields/blind spot pixels/plain PixelCNN, \(k + 1) layers", Double(plain.blindSpot.count), digits: 0,
-            in: fieldTable)
-        chapter.report(
-            "fields/blind spot pixels/gated PixelCNN, \(k + 1) layers", Double(gated.blindSpot.count), digits: 0,
-            in: fieldTable)
-    }
-    print(fieldTable.rendered())
+    let (plainFields, gatedFields) = probe.fields(depths: 1...6, using: &fieldRNG)
+    print(blindSpotTable(plain: plainFields, gated: gatedFields, probe: probe, in: chapter).rendered())
     // The check that makes the counts trustworthy: autodiff's field is exactly the set the masks allow.
     let agree = (plainFields + gatedFields).allSatisfy { $0.seen == $0.architecture }
     print("every measured field equals the field its masks allow: \(agree)")
@@ -113,17 +86,11 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     // every 5th validation and test image.)
     let digits = try RealDataset.digits8x8.loadSplits()
     let mnistSplits = try RealDataset.mnist5k.loadSplits()
-    func every(_ k: Int, _ set: ImageSet) -> ImageSet {
-        quick ? set.subset(Array(stride(from: 0, to: set.count, by: k))) : set
-    }
     let mnist = (
-        train: every(10, mnistSplits.train.binarized()), validation: every(5, mnistSplits.validation.binarized()),
-        test: every(5, mnistSplits.test.binarized())
+        train: mnistSplits.train.binarized().thinned(every: 10, quick: quick),
+        validation: mnistSplits.validation.binarized().thinned(every: 5, quick: quick),
+        test: mnistSplits.test.binarized().thinned(every: 5, quick: quick)
     )
-    /// `count` test images spread over the split (it is sorted by class), for the figures.
-    func spread(_ set: ImageSet, _ count: Int) -> [UInt8] {
-        (0..<count).flatMap { Array(set.image($0 * (set.count / count))) }
-    }
 
     // MARK: The models
 
@@ -210,22 +177,10 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
         }
     // Chapters 1 and 2 saved their test NLLs in this run's figures folder (when they have run with
     // the same --figures and --quick); their rows come first in the table, ours after.
+    // Per model: the test NLL in nats and in bits per dimension, NLL / (D ln 2); the best
+    // validation NLL; the free parameters; the training time (Tables.swift).
     let earlier = EarlierResults(chapter, chapters: [1, 2])
-    for data in ["digits", "mnist"] {
-        earlier.addRows(data, to: chapter.results)
-        for t in trained where t.data == data {
-            func report(_ measure: String, _ value: Double, digits: Int = 2, unit: String = "", note: String = "") {
-                chapter.report("\(data)/\(measure)/\(t.name)", value, digits: digits, unit: unit, note: note)
-            }
-            report("test NLL", t.nll, unit: "nats", note: t.label)
-            report(
-                "test bits per dim", Likelihood.bitsPerDimension(nats: t.nll, dimensions: t.model.dimension), digits: 3)
-            report("validation NLL", t.log.bestValidationLoss, unit: "nats", note: "epoch \(t.log.kept) kept")
-            report("parameters", Double(t.parameters), digits: 0)
-            report("train seconds", t.log.seconds.last ?? 0, digits: 1, unit: "s")
-            report("train images per s", t.log.examplesPerSecond, digits: 0)
-        }
-    }
+    reportLikelihoods(trained, after: earlier, in: chapter)
 
     // MARK: How fast: one pass to train, D steps to sample
 
@@ -235,7 +190,7 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     // 2's two LSTMs at chapter 2's sizes (raster LSTM, hidden 128; Row LSTM, 5x5 mask A, 32
     // features, hidden 64), freshly initialised (time does not depend on the weights; their
     // likelihoods are chapter 2's). The models count the sequential steps they run.
-    var timingRNG = rng.split()
+    var timing = SpeedRun(digits: digits.train, mnist: mnist.train, quick: quick, rng: rng.split())
     var lstmRNG = rng.split()
     let (rasterHidden, rowFeatures, rowHidden) = quick ? (32, 8, 16) : (128, 32, 64)
     let digitsRaster = RasterLSTM<Float>(height: 8, width: 8, levels: 17, hiddenSize: rasterHidden, using: &lstmRNG)
@@ -251,24 +206,16 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
         height: 28, width: 28, levels: 2, channels: digitsCNN.channels, maskedLayers: digitsCNN.layers.count,
         firstKernel: 5, using: &lstmRNG)
     let wideName = "PixelCNN-\(wideMNISTCNN.channels)"
-    func speed(_ model: any AutoregressiveImageModel<Float>, naive: (any AutoregressiveImageModel<Float>)? = nil)
-        -> ModelSpeed
-    {
-        let small = model.dimension == 64
-        return measureSpeed(
-            of: model, naive: naive, on: small ? digits.train : mnist.train,
-            trainingSteps: small ? (quick ? 3 : 10) : (quick ? 1 : 3),
-            samplingBatch: small ? (quick ? 16 : 64) : (quick ? 4 : 16), quick: quick, using: &timingRNG)
-    }
-    // (The naive sampler at 28 x 28 is timed once, below, where its pixels are compared.)
+    // Each is timed on its own data (SpeedTable.swift); the naive sampler at 28 x 28 is timed once,
+    // below, where its pixels are compared.
     var speeds: [String: ModelSpeed] = [
-        "digits/PixelCNN": speed(digitsCNN, naive: trained[0].naive),
-        "digits/gated PixelCNN": speed(digitsGated, naive: trained[1].naive),
-        "digits/raster LSTM": speed(digitsRaster), "digits/Row LSTM": speed(digitsRow),
-        "mnist/PixelCNN": speed(mnistCNN), "mnist/\(wideName)": speed(wideMNISTCNN),
-        "mnist/raster LSTM": speed(mnistRaster), "mnist/Row LSTM": speed(mnistRow),
+        "digits/PixelCNN": timing.measure(digitsCNN, naive: trained[0].naive),
+        "digits/gated PixelCNN": timing.measure(digitsGated, naive: trained[1].naive),
+        "digits/raster LSTM": timing.measure(digitsRaster), "digits/Row LSTM": timing.measure(digitsRow),
+        "mnist/PixelCNN": timing.measure(mnistCNN), "mnist/\(wideName)": timing.measure(wideMNISTCNN),
+        "mnist/raster LSTM": timing.measure(mnistRaster), "mnist/Row LSTM": timing.measure(mnistRow),
     ]
-    if let mnistGated { speeds["mnist/gated PixelCNN"] = speed(mnistGated) }
+    if let mnistGated { speeds["mnist/gated PixelCNN"] = timing.measure(mnistGated) }
 
     // MARK: Faster sampling: every feature computed once
 
@@ -279,28 +226,10 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     // at the step it becomes computable (the gated net computes its vertical stack a row at a time,
     // since it needs only rows above), from a k x k window of the layer below, with the same kernel
     // as the full pass. Same numbers in the same order, so the same pixels for the same generator;
-    // about one pass of work instead of D. Checked on a batch of digits and one MNIST image.
-    let samplerTable = ResultsTable(title: "The cached sampler against the naive one (same seed)")
-    for t in trained {
-        let count = t.data == "digits" ? (quick ? 4 : 16) : 1
-        var (a, b) = (Random(seed: 99), Random(seed: 99))
-        let (fast, fastSeconds) = timed { t.model.sample(count: count, using: &a) }
-        let (slow, slowSeconds) = timed { t.naive.sample(count: count, using: &b) }
-        let name = "\(t.data)/\(t.name)"
-        if count == 1 { speeds[name]!.naiveSampleMs = 1000 * slowSeconds }
-        func report(_ measure: String, _ value: Double, digits: Int = 2) {
-            chapter.report("\(t.data)/\(measure)/\(t.name)", value, digits: digits, in: samplerTable)
-        }
-        report(
-            "cached vs naive samples, pixels differing",
-            Double(zip(fast.pixels, slow.pixels).filter { $0 != $1 }.count), digits: 0)
-        report(
-            "cached vs naive log p(x_i | x_<i), max abs error",
-            zip(fast.stepLogProbabilities, slow.stepLogProbabilities).map { Swift.abs($0 - $1) }.max() ?? 0)
-        report(
-            "cached sampling speed-up, \(count) image\(count == 1 ? "" : "s") at once", slowSeconds / fastSeconds,
-            digits: 1)
-    }
+    // about one pass of work instead of D. Checked on a batch of digits and one MNIST image, both
+    // samplers from the same seed: the pixels that differ (0 expected), the largest gap between
+    // their log p(x_i | x_<i), and the speed-up (Tables.swift).
+    let samplerTable = cachedSamplerTable(trained, quick: quick, speeds: &speeds, in: chapter)
 
     // The timing table: every model of the comparison, the same run (SpeedTable.swift).
     let speedTable = reportSpeeds(speeds, in: chapter)
@@ -333,7 +262,7 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
             "\(t.data)/log p(x) one pass vs sampled, max abs error/\(t.name)", gap, note: "on \(s.count) samples")
     }
     try Figures.samples(
-        digitsTest: digits.test.pixels, mnistTest: spread(mnist.test, mnistShown), trained: trained,
+        digitsTest: digits.test.pixels, mnistTest: mnist.test.spread(mnistShown), trained: trained,
         samples: samples.map(\.pixels), digitsCount: sampleCount, mnistCount: mnistShown
     ).writePNG(to: chapter.figurePath("ch3-samples.png"))
 
@@ -343,7 +272,7 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
         let (side, given) = (t.model.height, t.model.dimension / 2)
         let count = quick ? 2 : (t.data == "digits" ? 6 : 4)
         let sources =
-            t.data == "digits" ? Array(digits.test.pixels[0..<(count * side * side)]) : spread(mnist.test, count)
+            t.data == "digits" ? Array(digits.test.pixels[0..<(count * side * side)]) : mnist.test.spread(count)
         let done = t.model.completions(of: sources, keeping: given, samplesPerImage: 5, using: &sampleRNG)
         return Figures.completions(
             of: sources, completed: done.pixels, count: count, perImage: 5, side: side, levels: t.model.levels,
@@ -352,17 +281,10 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     try Figures.completions(completionGrids).writePNG(to: chapter.figurePath("ch3-completions.png"))
     try Figures.trainingCurves(trained).writePNG(to: chapter.figurePath("ch3-training-curves.png"))
     try Figures.nllLadder(
-        ["digits", "mnist"].reduce(into: [:]) { ladder, data in
-            ladder[data] = earlier.testNLLs(data) + trained.filter { $0.data == data }.map { ($0.name, $0.nll, 3) }
-        },
+        earlier: earlier, trained: trained,
         references: ["digits": (84.32, "PyTorch PixelCNN, 57 epochs"), "mnist": (72.47, "PyTorch PixelCNN, 28 epochs")]
     ).writePNG(to: chapter.figurePath("ch3-nll.png"))
-    try Figures.speed(
-        [
-            ("digits", "digits 8x8", ["raster LSTM", "Row LSTM", "PixelCNN", "gated PixelCNN"]),
-            ("mnist", "MNIST 28x28", ["raster LSTM", "Row LSTM", wideName, "PixelCNN"]),
-        ], speeds: speeds
-    ).writePNG(to: chapter.figurePath("ch3-speed.png"))
+    try Figures.speed(speeds, wideName: wideName).writePNG(to: chapter.figurePath("ch3-speed.png"))
 
     // MARK: The dependency matrix
 
@@ -379,19 +301,9 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     let matrices = dependencyMatrices(
         digitsCNN, digitsGated, testInputs: digitsCNN.inputs(Array(digits.test.pixels[0..<(8 * 64)])), using: &matrixRNG
     )
-    let matrixTable = ResultsTable(title: "Dependency matrices: the causal order, and the blind spots")
-    for (name, m, width) in matrices {
-        func metric(_ measure: String) -> String {
-            "dependency matrix/\(measure)/" + name.replacingOccurrences(of: ",", with: "")
-        }
-        let nonCausal = m.nonCausalEntries.map { m[$0.row, $0.column] }.max() ?? 0
-        chapter.report(
-            metric("|d a_i / d x_j| for j >= i, max abs error"), nonCausal, in: matrixTable, row: name,
-            column: "max |d a_i / d x_j|, j >= i")
-        let blind = width == 0 ? 0 : blindSpotEntries(m, width: width)
-        chapter.report(metric("blind-spot entries"), Double(blind), digits: 0, in: matrixTable, row: name)
-    }
-    print(matrixTable.rendered())
+    // Per matrix (Tables.swift): the largest |d a_i / d x_j| with j >= i, which must be 0, and the
+    // number of blind-spot entries.
+    print(dependencyMatrixTable(matrices, in: chapter).rendered())
     try Figures.dependencyMatrices(matrices).writePNG(to: chapter.figurePath("ch3-dependency-matrix.png"))
 
     // MARK: Do the samples look like digits?
