@@ -64,16 +64,18 @@ struct DigitsVAEResult {
 
 extension Chapter {
     /// Trains a digits VAE (64 -> 256 -> 256 -> 2 x 16, decoder 16 -> 256 -> 256 -> 64 x outputs per
-    /// pixel) with the given observation model on `train`, picks its weights on `validation`, and
-    /// evaluates the bounds on `test` with `samples` draws per image. `prepare` transforms each
+    /// pixel) with the given observation model on `data.train`, picks its weights on `data.validation`,
+    /// and evaluates the bounds on `data.test` with `samples` draws per image. `prepare` transforms each
     /// training batch (the dequantisation); `offset` is added to the nats (see `DigitsVAEResult`);
     /// `levelWidth` is one gray level in the units of x (1/17 dequantised, 1/16 for k / 16).
     func digitsVAE(
-        _ name: String, likelihood: VAELikelihood, train: Tensor<Float>, validation: Tensor<Float>, test: Tensor<Float>,
-        epochs: Int, samples: Int, ks: [Int], offset: Double, levelWidth: Double,
+        _ name: String, likelihood: VAELikelihood,
+        data: (train: Tensor<Float>, validation: Tensor<Float>, test: Tensor<Float>),
+        epochs: Int, samples: Int, ks: [Int], offset: Double = 0, levelWidth: Double = 1,
         prepare: ((Tensor<Float>, inout Random) -> Tensor<Float>)? = nil,
         using rng: inout Random
     ) throws -> DigitsVAEResult {
+        let (train, validation, test) = data
         let vae = VAE<Float>(
             dataSize: 64, hiddenSizes: [256, 256], latentSize: 16, likelihood: likelihood, using: &rng)
         let (curves, seconds) = try timed {

@@ -1,6 +1,7 @@
-// The two measurements of chapter 4 that are loops of their own rather than a model's training:
-// the linear-Gaussian encoders' training (sections 3) and the spread of the gradient estimators
-// (section 5).
+// The measurements of chapter 4 other than a VAE's training, and what they are made of: the
+// linear-Gaussian problem and its encoders (section 3), the quadrature summary (section 4), the
+// spread of the gradient estimators and the function they differentiate (section 5), where the
+// prior's draws land (the figures), the lines in z (section 7), and which test images are used.
 
 import Datasets
 import Foundation
@@ -99,57 +100,6 @@ func measureGradientEstimators(
         }
     }
     return result
-}
-
-/// Rows of the results table for the earlier chapters' exact test NLLs on MNIST-5k (read from
-/// their saved metrics), most first, or a note that they have not run in this figures folder.
-func addEarlierNLLRows(to chapter: Chapter) {
-    for n in 1...3 {
-        guard let earlier = chapter.metrics(ofChapter: n) else {
-            print(
-                "Chapter \(n)'s results are not in \(chapter.figures.path)/results (run chapter \(n) with the same --figures and --quick to compare)."
-            )
-            continue
-        }
-        let prefix = "mnist/test NLL/"
-        let rows = earlier.filter { $0.key.hasPrefix(prefix) && $0.key != prefix + "uniform" }.sorted {
-            $0.value > $1.value
-        }
-        if rows.isEmpty {
-            print(
-                "Chapter \(n) recorded no MNIST-5k test NLL (its models are timed on MNIST, or trained on other data).")
-        }
-        for (key, nats) in rows {
-            chapter.results.add("mnist: \(key.dropFirst(prefix.count)) (chapter \(n))", ["test exact NLL": fmt(nats)])
-        }
-    }
-}
-
-/// Rows of the results table for the earlier chapters' MNIST sampling times: per image in a batch
-/// where the chapter measured one, else for one image alone.
-func addEarlierSamplingRows(to chapter: Chapter, dimension: Int) {
-    for n in 1...3 {
-        guard let earlier = chapter.metrics(ofChapter: n) else {
-            print(
-                "Chapter \(n)'s sampling times are not in \(chapter.figures.path)/results (run it with the same --figures and --quick)."
-            )
-            continue
-        }
-        var times: [String: (batch: Double?, one: Double?)] = [:]
-        for (key, ms) in earlier {
-            guard let name = MetricName(key), name.data == "mnist" else { continue }
-            if name.measure == "sampling ms per image" { times[name.model, default: (nil, nil)].batch = ms }
-            if name.measure == "sampling ms for one image" { times[name.model, default: (nil, nil)].one = ms }
-        }
-        for (model, t) in times.sorted(by: { $0.key < $1.key }) {
-            chapter.results.add(
-                "mnist: \(model) (chapter \(n), \(dimension) network passes)",
-                [
-                    "sampling ms per image": t.batch.map { fmt($0, 3) } ?? "-",
-                    "sampling ms for one image": t.one.map { fmt($0, 3) } ?? "-",
-                ])
-        }
-    }
 }
 
 /// The means over the quadrature images of what section 4 compares: log p(x) and KL(q || p(z|x))
@@ -264,4 +214,45 @@ func squareGrid(side: Int, halfWidth h: Double) -> Tensor<Float> {
     return Tensor(
         shape: [side * side, 2],
         scalars: (0..<side).reversed().flatMap { r in axis.flatMap { [Float($0), Float(axis[r])] } })
+}
+
+/// The indices of `count` images of each digit 0-9 in `labels`, after skipping the first
+/// `skipping` of each digit: digit 0's first, then digit 1's, and so on.
+func rowsPerDigit(_ labels: [Int], skipping: Int = 0, count: Int) -> [Int] {
+    (0..<10).flatMap { digit in labels.indices.filter { labels[$0] == digit }.dropFirst(skipping).prefix(count) }
+}
+
+extension VAEEvaluation {
+    /// The encoder's q(z|x) = N(mean, diag std^2) of image `row` of a 2-D latent space, as two arrays of 2.
+    func encoderGaussian(ofRow row: Int) -> (mean: [Double], std: [Double]) {
+        (
+            Array(means[(2 * row)..<(2 * row + 2)]),
+            logVariances[(2 * row)..<(2 * row + 2)].map { Foundation.exp(0.5 * $0) }
+        )
+    }
+}
+
+/// For each pair of digits (a, b), the straight line from the first test image of a to the first of
+/// b, decoded by each of `models` (`VAE.interpolation`), then the pixel blend: one [steps, D] tensor
+/// per model and one for the blend, per pair.
+func interpolations(
+    between pairs: [(Int, Int)], of test: Tensor<Float>, labels: [Int], models: [VAE<Float>], steps: Int
+) -> [[Tensor<Float>]] {
+    pairs.map { a, b in
+        let (xa, xb) = (
+            test.gatheringRows([labels.firstIndex(of: a)!]), test.gatheringRows([labels.firstIndex(of: b)!])
+        )
+        return models.map { $0.interpolation(from: xa, to: xb, steps: steps) } + [pixelBlend(xa, xb, steps: steps)]
+    }
+}
+
+extension VAE where Scalar == Float {
+    /// f(z) = log p(x|z) of one image x [1, D] under this VAE's Bernoulli decoder, for a batch of
+    /// latent points z [S, K]: [S].
+    func logLikelihood(of image: Tensor<Float>) -> (Tensor<Float>) -> Tensor<Float> {
+        { z in
+            VAE.bernoulliLogLikelihood(
+                logits: self.decode(z), images: image.broadcasted(to: [z.shape[0], self.dataSize]))
+        }
+    }
 }

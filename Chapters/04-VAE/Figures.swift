@@ -152,6 +152,20 @@ func posteriorFigure(
         title: "VAE z 2: p(z|x) by quadrature (orange), q(z|x) (blue)", columns: 1)
 }
 
+/// The posterior figure of section 4 for the three quadrature images with the largest gap
+/// KL(q || p(z|x)) and the one with the smallest (`byGap`: indices into `rows` and `quadratures`,
+/// largest gap first), beside the mean bounds of `summary`.
+func posteriorFigure(
+    vae: VAE<Float>, test: Tensor<Float>, rows: [Int], quadratures: [LatentQuadratureResult], byGap: [Int],
+    summary: QuadratureSummary, evaluation: VAEEvaluation, ks: [Int]
+) -> Canvas {
+    let shown = Array(byGap.prefix(3)) + [byGap.last!]
+    return posteriorFigure(
+        vae: vae, test: test, rows: shown.map { rows[$0] }, quadratures: shown.map { quadratures[$0] },
+        evaluation: evaluation, ks: ks, iwaeMeans: summary.iwaeMeans, logP: summary.logP, elbo: summary.elboQuadrature,
+        imageCount: rows.count)
+}
+
 /// The variance of the three gradient estimators against S (log-log), and for each estimator a
 /// histogram of its S = 10 estimates of d/dmu_1 on an axis of its own, with the reference value
 /// (dashed) and the mean of the estimates (solid): the means agree, the widths differ by orders of
@@ -227,6 +241,15 @@ func reconstructionsFigure(
     return imageGrid(
         pixels, shape: [pixels.count / dimension, 28, 28], columns: 10, rowCaptions: captions,
         title: "Reconstructions: test images, then decoder means at z = mu(x)")
+}
+
+/// `reconstructionsFigure` of each model's reconstructions: the decoder's Bernoulli means at
+/// z = mu(x), the encoder's mean, of the test images [20, D].
+func reconstructionsFigure(images: Tensor<Float>, models: [(name: String, vae: VAE<Float>)], dimension: Int) -> Canvas {
+    let reconstructions = models.map { model in
+        (model.name, withoutGradient { model.vae.decode(model.vae.encode(images).mean).sigmoid() })
+    }
+    return reconstructionsFigure(images: images, reconstructions: reconstructions, dimension: dimension)
 }
 
 /// 36 prior samples of each VAE, and, for comparison, 36 reconstructions: z ~ q(z|x) of training

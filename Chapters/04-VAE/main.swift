@@ -93,32 +93,12 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     let (evalK, evalSecondsK) = timed {
         vaeK.evaluate(test, samples: sizes.evaluationSamples, ks: sizes.ks, using: &rng)
     }
-    let kMax = sizes.ks.last!
-    let average = VAEEvaluation.average
-    chapter.results.add(
-        "mnist: uniform (784 ln 2)", ["test exact NLL": fmt(Likelihood.uniformNats(dimensions: dimension, levels: 2))])
-    addEarlierNLLRows(to: chapter)
-    for (name, vae, e, curves, seconds) in [
-        (small, vae2, eval2, training2, evalSeconds2), (large, vaeK, evalK, trainingK, evalSecondsK),
-    ] {
-        let reference = name == "VAE (z 32)" ? (elbo: 104.06, iwae: 94.21) : nil
-        chapter.report(
-            "mnist/test -ELBO/\(name)", -average(e.elbo), unit: "nats", reference: reference?.elbo,
-            note: "\(vae.parameterCount) parameters; epoch \(curves.log.kept) kept"
-                + (reference == nil ? "" : "; the reference is PyTorch's, z 20"))
-        for k in sizes.ks where k > 1 {
-            chapter.report(
-                "mnist/test IWAE-\(k)/\(name)", -average(e.importanceWeighted[k]!),
-                unit: "nats (an upper bound on -log p(x))",
-                reference: k == 1000 ? reference?.iwae : nil,
-                note: k == kMax ? "\(sizes.evaluationSamples) draws per image, \(fmt(seconds, 1)) s" : "")
-        }
-        chapter.report("mnist/test reconstruction -E_q[log p(x|z)]/\(name)", -average(e.reconstruction), unit: "nats")
-        chapter.report("mnist/test KL(q||p(z))/\(name)", average(e.kl), unit: "nats")
-        chapter.report("mnist/validation -ELBO/\(name)", -curves.bestValidationELBO, unit: "nats")
-        chapter.report(
-            "mnist/train seconds/\(name)", curves.seconds, digits: 1, unit: "s", note: "\(sizes.epochs) epochs")
-    }
+    addNLLScoreboardRows(to: chapter, dimension: dimension)
+    // Per model: test -ELBO, -IWAE-k (k > 1), the ELBO's terms, validation -ELBO, training time.
+    chapter.reportBounds(small, vae2, eval2, training: training2, evaluationSeconds: evalSeconds2, sizes: sizes)
+    chapter.reportBounds(
+        large, vaeK, evalK, training: trainingK, evaluationSeconds: evalSecondsK, sizes: sizes,
+        reference: options.latent == 32 ? (elbo: 104.06, iwae1000: 94.21) : nil)
     // How to read these rows: -ELBO and -IWAE bound -log p(x) from above; IWAE-1000 is about 11
     // nats tighter for the 32-D model, which lands below the reference on both, near chapter 1's
     // FVSBN but short of MADE, with z of 32 numbers instead of 784 conditionals.
@@ -150,18 +130,8 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
         "linear-gaussian/posterior correlation/exact posterior",
         posteriorCovariance[1] / (posteriorCovariance[0] * posteriorCovariance[3]).squareRoot(),
         digits: 3, note: "the same for every x")
-    var pcaGaps: [Double] = []
-    for (name, density) in encoders {
-        let (means, worst) = pca.decomposition(of: pcaTestRows, q: density)
-        pcaGaps.append(means.kl)
-        chapter.report(
-            "linear-gaussian/KL(q||p(z|x))/\(name)", means.kl, digits: 6, unit: "nats",
-            note: "mean log p(x) \(fmt(means.logP, 6)) = ELBO \(fmt(means.elbo, 6)) + KL")
-        chapter.report("linear-gaussian/log p(x) - ELBO - KL, max abs error/\(name)", worst, unit: "nats")
-        guard worst < 1e-6 else {
-            throw WorkbookError("log p(x) = ELBO + KL failed for \(name) by \(worst) > 1e-6: the formulas disagree")
-        }
-    }
+    // Per encoder: the mean gap KL(q || p(z|x)) and the worst |log p(x) - ELBO - KL| (< 1e-6).
+    let pcaGaps = try chapter.reportDecomposition(of: pca, encoders: encoders, on: pcaTestRows)
     // How to read these rows: the identity holds to about 1e-13 for every q; q only changes how
     // log p(x) splits between the ELBO and the gap. A diagonal q cannot follow the posterior's
     // correlation, so mean-field training stops at the best diagonal q's gap (a property of the
@@ -178,51 +148,25 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     // grid point, and KL(q || p(z|x)) = E_q[log q] - E_q[log p(x, z)] + log p(x). The ReLU decoder
     // bends where a unit switches on: 49 grid points per axis, or 97 where the rule at twice the
     // spacing differs by more than 2e-3 nats. Test images: the first few of each digit.
-    let quadratureRows = (0..<10).flatMap { digit in
-        testSet.labels.indices.filter { testSet.labels[$0] == digit }.prefix(sizes.quadratureImagesPerDigit)
-    }
+    let quadratureRows = rowsPerDigit(testSet.labels, count: sizes.quadratureImagesPerDigit)
     let (quadratures, quadratureSeconds) = timed {
         quadratureRows.map { row in
             vae2.quadrature(of: test.slice(row..<(row + 1), alongAxis: 0), count: 49, maxCount: 97, tolerance: 2e-3)
         }
     }
     let summary = QuadratureSummary(rows: quadratureRows, results: quadratures, evaluation: eval2, ks: sizes.ks)
-    print(
-        "quadrature of \(quadratureRows.count) test images (VAE z 2) in \(fmt(quadratureSeconds, 1)) s; grids of \(Set(quadratures.map(\.posteriorGrid.count)).sorted()) points per axis; border at most \(fmt(summary.worstBorder, 1)) nats below the peak"
-    )
-    chapter.report(
-        "mnist/quadrature log p(x), mean over quadrature images/\(small)", summary.logP, digits: 4, unit: "nats")
-    chapter.report("mnist/quadrature rule error bound/\(small)", summary.ruleError, digits: 4, unit: "nats")
-    for (k, v) in zip(sizes.ks, summary.iwaeMeans) {
-        chapter.report("mnist/IWAE-\(k), mean over quadrature images/\(small)", v, digits: 4, unit: "nats")
-    }
-    chapter.report(
-        "mnist/quadrature KL(q||p(z|x)), mean/\(small)", summary.klPosterior, digits: 4, unit: "nats",
-        note:
-            "log p(x) - ELBO = \(fmt(summary.logP - summary.elboQuadrature, 4)); ELBO by Monte Carlo \(fmt(summary.elboMonteCarlo, 4)), by quadrature \(fmt(summary.elboQuadrature, 4)) (KL(q||p(z)) by grid within \(String(format: "%.1e", summary.klGridVersusClosedForm)) of the closed form)"
-    )
-    chapter.report("mnist/quadrature log p(x) - ELBO - KL, max abs error/\(small)", summary.identityError, unit: "nats")
-    print(
-        "  IWAE-\(kMax) above log p(x) in \(summary.excess.filter { $0 > 0 }.count) of \(quadratureRows.count) images, by at most \(fmt(summary.excess.max()!, 3)) nats (single estimates; their mean is \(fmt(-summary.excess.reduce(0, +) / Double(summary.excess.count), 3)) below)"
-    )
-    guard summary.identityError < 1e-4, summary.worstBorder < -20 else {
-        throw WorkbookError(
-            "quadrature check failed: |log p(x) - ELBO - KL| = \(summary.identityError) (should be < 1e-4), the grid's border \(summary.worstBorder) nats below the peak (should be < -20): the grid does not hold p(z|x); this is a bug, please report it with the seed"
-        )
-    }
+    // Means of log p(x), E[IWAE-k] and KL(q || p(z|x)); the identity's worst error (< 1e-4).
+    try chapter.reportQuadrature(summary, quadratures, seconds: quadratureSeconds, ks: sizes.ks, model: small)
     // How to read this: per image the ELBO falls short of log p(x) by KL(q || p(z|x)) to about
     // 1e-6, and IWAE-k climbs towards log p(x) as k grows. In the figure, for the largest gaps q
     // sits beside p(z|x) (one encoder for all images misplaces some: the amortization gap) and is
     // narrower than it, which KL(q || p) punishes little. With q that narrow, the rare tail draws
     // carry huge weights: most IWAE estimates fall short, a lucky one lands above log p(x).
     let byGap = quadratures.indices.sorted { quadratures[$0].klToPosterior > quadratures[$1].klToPosterior }
-    let shown = Array(byGap.prefix(3)) + [byGap.last!]
     try chapter.save(
         posteriorFigure(
-            vae: vae2, test: test, rows: shown.map { quadratureRows[$0] }, quadratures: shown.map { quadratures[$0] },
-            evaluation: eval2,
-            ks: sizes.ks, iwaeMeans: summary.iwaeMeans, logP: summary.logP, elbo: summary.elboQuadrature,
-            imageCount: quadratureRows.count),
+            vae: vae2, test: test, rows: quadratureRows, quadratures: quadratures, byGap: byGap, summary: summary,
+            evaluation: eval2, ks: sizes.ks),
         "ch4-posterior.png", "p(z|x) and q(z|x) of four test images; the mean bounds against k")
 
     // MARK: - 5. Why reparameterize: the variance of two gradient estimators
@@ -233,13 +177,8 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     // with a baseline, f(z_s) minus the mean of the other samples' f. All unbiased; each drawn many
     // times, against a reference from 20,000 reparameterized samples.
     let gradientRow = quadratureRows[byGap.last!]
-    let gradientImage = test.slice(gradientRow..<(gradientRow + 1), alongAxis: 0)
-    let qMean = Array(eval2.means[(2 * gradientRow)..<(2 * gradientRow + 2)])
-    let qStd = eval2.logVariances[(2 * gradientRow)..<(2 * gradientRow + 2)].map { Foundation.exp(0.5 * $0) }
-    let f: (Tensor<Float>) -> Tensor<Float> = { z in
-        VAE.bernoulliLogLikelihood(
-            logits: vae2.decode(z), images: gradientImage.broadcasted(to: [z.shape[0], dimension]))
-    }
+    let (qMean, qStd) = eval2.encoderGaussian(ofRow: gradientRow)
+    let f = vae2.logLikelihood(of: test.slice(gradientRow..<(gradientRow + 1), alongAxis: 0))
     var gradientRng = rng.split()
     let reference = GaussianGradientEstimator.reparameterization.estimate(
         of: f, mean: qMean, std: qStd, noise: .normal([20_000, 2], using: &gradientRng))
@@ -247,23 +186,9 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     let gradientStats = measureGradientEstimators(
         of: f, mean: qMean, std: qStd, sampleCounts: sizes.gradientSampleCounts, repeats: sizes.gradientRepeats,
         using: &gradientRng)
-    print(
-        "gradient of E_q[log p(x|z)] for test image \(gradientRow), \(sizes.gradientRepeats) estimates each; reference d/dmu, d/dsigma: \(referenceVector.map { fmt($0, 2) })"
-    )
-    for stats in gradientStats {
-        let reparameterized = gradientStats.first {
-            $0.estimator == .reparameterization && $0.samples == stats.samples
-        }!
-        chapter.report(
-            "mnist/gradient variance, sum over mu and sigma/\(stats.estimator.name), S \(stats.samples)",
-            stats.totalVariance,
-            note: String(
-                format: "%.1e x reparameterization; mean ", stats.totalVariance / reparameterized.totalVariance)
-                + zip(stats.mean, stats.standardError).map { "\(fmt($0, 1)) +- \(fmt($1, 1))" }.joined(separator: ", "))
-    }
-    chapter.report(
-        "mnist/gradient estimators, worst distance of a mean from the reference in standard errors/all",
-        gradientStats.map { $0.standardErrorsFrom(referenceVector) }.max()!)
+    // Each estimator's variance at each S, and its mean's distance from the reference.
+    chapter.reportGradientEstimators(
+        gradientStats, reference: referenceVector, row: gradientRow, repeats: sizes.gradientRepeats)
     // How to read this: the three means agree with the reference within a few standard errors,
     // but the score function's variance is four to five orders larger: every f(z), a hundred nats
     // or more below zero, multiplies a noisy score. A baseline removes most of the excess; the
@@ -278,15 +203,7 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     // A VAE draws an image with one decoder pass, an autoregressive model with one pass per pixel.
     // Timed: 100 images in one batch (per image), and one image alone.
     var samplingRng = rng.split()
-    for (name, vae) in [(small, vae2), (large, vaeK)] {
-        chapter.report(
-            "mnist/sampling ms per image/\(name)",
-            medianMilliseconds(quick ? 3 : 11) { _ = vae.sample(count: 100, using: &samplingRng) } / 100,
-            digits: 4, unit: "ms", note: "in a batch of 100; 1 decoder pass")
-        chapter.report(
-            "mnist/sampling ms for one image/\(name)",
-            medianMilliseconds(quick ? 5 : 51) { _ = vae.sample(count: 1, using: &samplingRng) }, digits: 3, unit: "ms")
-    }
+    chapter.reportSamplingTimes([(small, vae2), (large, vaeK)], quick: quick, using: &samplingRng)
     addEarlierSamplingRows(to: chapter, dimension: dimension)
     // How to read these rows: the autoregressive model waits for pixel i before pixel i + 1; the
     // VAE's price is pixels independent given z: blurred means, and a likelihood only bounded.
@@ -295,18 +212,10 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
 
     // Reconstructions: two test images of each digit above the decoder's Bernoulli means at
     // z = mu(x), the encoder's mean, for both models.
-    let shownRows = (0..<10).flatMap { digit in
-        testSet.labels.indices.filter { testSet.labels[$0] == digit }.dropFirst(10).prefix(2)
-    }
-    let shownImages = test.gatheringRows(shownRows)
-    func reconstruct(_ vae: VAE<Float>) -> Tensor<Float> {
-        withoutGradient { vae.decode(vae.encode(shownImages).mean).sigmoid() }
-    }
+    let shownImages = test.gatheringRows(rowsPerDigit(testSet.labels, skipping: 10, count: 2))
     try chapter.save(
         reconstructionsFigure(
-            images: shownImages,
-            reconstructions: [("z 2", reconstruct(vae2)), ("z \(options.latent)", reconstruct(vaeK))],
-            dimension: dimension),
+            images: shownImages, models: [("z 2", vae2), ("z \(options.latent)", vaeK)], dimension: dimension),
         "ch4-reconstructions.png", "20 test images above their reconstructions by both VAEs")
 
     // Samples from the prior, shown as the decoder's means. Many of the 32-D model's are not
@@ -349,14 +258,7 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     // test code: the zeros' region (below z_2 = -0.5) takes more than the data's share, and draws
     // far from every code land where the decoder extrapolates to saturated blots.
     var priorRng = rng.split()
-    let shares = priorShares(
-        codesX: meansX, codesY: meansY, labels: testSet.labels, draws: 10_000, radius: 0.5, using: &priorRng)
-    chapter.report(
-        "mnist/prior draws nearest a code of digit 0, fraction/\(small)", shares.perLabel[0], digits: 3,
-        note:
-            "\(fmt(Double(testSet.labels.filter { $0 == 0 }.count) / Double(testSet.count), 3)) of the test images are zeros"
-    )
-    chapter.report("mnist/prior draws farther than 0.5 from every test code, fraction/\(small)", shares.far, digits: 3)
+    chapter.reportPriorShares(codesX: meansX, codesY: meansY, labels: testSet.labels, model: small, using: &priorRng)
 
     // MARK: - 7. A straight line in z
 
@@ -365,16 +267,8 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     // a double exposure, two faint digits on top of each other; the line in z passes through images
     // the decoder draws as single strokes, because the decoder maps every z to one image of its kind.
     let steps = 10
-    let lines = [(2, 3), (4, 9), (0, 6)].map { a, b -> [Tensor<Float>] in
-        let (xa, xb) = (
-            test.gatheringRows([testSet.labels.firstIndex(of: a)!]),
-            test.gatheringRows([testSet.labels.firstIndex(of: b)!])
-        )
-        return [
-            vaeK.interpolation(from: xa, to: xb, steps: steps), vae2.interpolation(from: xa, to: xb, steps: steps),
-            pixelBlend(xa, xb, steps: steps),
-        ]
-    }
+    let lines = interpolations(
+        between: [(2, 3), (4, 9), (0, 6)], of: test, labels: testSet.labels, models: [vaeK, vae2], steps: steps)
     try chapter.save(
         interpolationFigure(lines, captions: ["z \(options.latent)", "z 2", "pixels"], steps: steps),
         "ch4-interpolation.png",
@@ -398,45 +292,27 @@ Chapter.run(number: 4, title: "Variational autoencoders", options: Options.self)
     let (validationX, testX) = (dequantise(levels[1], &digitsRng), dequantise(levels[2], &digitsRng))
     let bins = 64 * Foundation.log(17.0)
     let categorical = try chapter.digitsVAE(
-        "VAE, categorical (z 16)", likelihood: .categorical(levels: 17), train: levels[0], validation: levels[1],
-        test: levels[2],
-        epochs: sizes.digitsEpochs, samples: sizes.evaluationSamples, ks: sizes.ks, offset: 0, levelWidth: 1,
-        using: &digitsRng)
+        "VAE, categorical (z 16)", likelihood: .categorical(levels: 17), data: (levels[0], levels[1], levels[2]),
+        epochs: sizes.digitsEpochs, samples: sizes.evaluationSamples, ks: sizes.ks, using: &digitsRng)
     let gaussians = try [
         ("VAE, Gaussian learned variance (z 16)", 0.0), ("VAE, Gaussian variance floor (z 16)", options.varianceFloor),
     ].map {
         try chapter.digitsVAE(
-            $0, likelihood: .gaussian(variance: .learned(floor: $1)), train: levels[0], validation: validationX,
-            test: testX,
+            $0, likelihood: .gaussian(variance: .learned(floor: $1)), data: (levels[0], validationX, testX),
             epochs: sizes.gaussianEpochs, samples: sizes.gaussianSamples, ks: sizes.gaussianKs, offset: bins,
-            levelWidth: 1.0 / 17,
-            prepare: dequantise, using: &digitsRng)
+            levelWidth: 1.0 / 17, prepare: dequantise, using: &digitsRng)
     }
-    for r in [categorical] + gaussians {
-        chapter.report(
-            "digits/test -ELBO/\(r.name)", r.negativeELBO, unit: "nats",
-            reference: r.name == categorical.name ? 96.87 : nil,
-            note:
-                "train \(fmt(r.lastTrainingNegativeELBO)) in the last epoch; epoch \(r.curves.log.kept) kept; \(fmt(r.seconds, 1)) s"
-        )
-        let ks = r.name == categorical.name ? sizes.ks : sizes.gaussianKs
-        for k in ks where k > 1 {
-            chapter.report(
-                "digits/test IWAE-\(k)/\(r.name)", r.negativeIWAE(k), unit: "nats",
-                reference: r.name == categorical.name && k == 1000 ? 94.42 : nil)
-        }
-        if let sd = r.standardDeviations.min() {
-            chapter.report("digits/smallest decoder sd, gray levels/\(r.name)", sd, digits: 3)
-        }
-    }
+    // Per model: test -ELBO and -IWAE-k in nats per image of the 17 levels; the smallest decoder sd.
+    chapter.reportDigitsBounds(categorical, ks: sizes.ks, reference: (elbo: 96.87, iwae1000: 94.42))
+    for r in gaussians { chapter.reportDigitsBounds(r, ks: sizes.gaussianKs) }
     // Without dequantisation: the learned-variance decoder on x = k / 16 exactly. Dequantised, a
     // pixel's sd gains nothing below the noise's own, 1/sqrt(12) = 0.29 gray levels; on the levels
     // nothing bounds it, and the -log density is no likelihood (it is below 0 already here).
     let raw = [digits.train, digits.validation, digits.test].map { $0.flattened() as Tensor<Float> }
     let runaway = try chapter.digitsVAE(
         "VAE, Gaussian learned variance, undequantised (z 16)", likelihood: .gaussian(variance: .learned(floor: 0)),
-        train: raw[0], validation: raw[1], test: raw[2], epochs: sizes.gaussianEpochs, samples: 1, ks: [1], offset: 0,
-        levelWidth: 1.0 / 16, using: &digitsRng)
+        data: (raw[0], raw[1], raw[2]), epochs: sizes.gaussianEpochs, samples: 1, ks: [1], levelWidth: 1.0 / 16,
+        using: &digitsRng)
     chapter.report(
         "digits/train -log density in the last epoch, undequantised/\(runaway.name)", runaway.lastTrainingNegativeELBO,
         unit: "nats")
