@@ -6,6 +6,15 @@ import Workbook
 
 // The chapter's figures: functions from measured data to a canvas, in the order of the chapter.
 
+extension Chapter {
+    /// Writes a figure into the figures folder and names it.
+    func save(_ canvas: Canvas, _ name: String) throws {
+        let path = figurePath(name)
+        try canvas.writePNG(to: path)
+        print("   figure: \(path)")
+    }
+}
+
 /// Every 10th grid point with x in `range`: what the figures draw of a function on the grid.
 struct GridWindow {
     let indices: [Int]

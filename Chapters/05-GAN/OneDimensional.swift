@@ -55,6 +55,19 @@ struct LineSetting {
     func mean(_ p: [Double]) -> Double { grid.integrate(grid.x.indices.map { grid.x[$0] * p[$0] }) }
 }
 
+/// C(t) = max_D V(D, G_t) = V(D*, G_t) for p_g(x) = p_data(x - t) at each shift t, by quadrature,
+/// and the same value from 2 JSD(p_data || p_g) - 2 log 2.
+func criterionAlongShifts(_ shifts: [Double], on line: LineSetting) -> (criterion: [Double], byJSD: [Double]) {
+    var criterion: [Double] = []
+    var criterionByJSD: [Double] = []
+    for t in shifts {
+        let shifted = line.grid.x.map { line.data.density($0 - t) }
+        criterion.append(GANTheory.optimalValue(pData: line.pData, pModel: shifted, on: line.grid))
+        criterionByJSD.append(valueAtOptimalDiscriminator(jensenShannon: line.jensenShannon(shifted)))
+    }
+    return (criterion, criterionByJSD)
+}
+
 /// The discriminator of sections 1 and 3: 1 -> 64 -> 64 -> 1 with LeakyReLU(0.2).
 func discriminatorNetwork(_ rng: inout Random) -> MLP<Float> {
     MLP(sizes: [1, 64, 64, 1], activation: .leakyRelu(slope: 0.2), using: &rng)

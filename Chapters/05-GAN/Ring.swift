@@ -21,6 +21,25 @@ struct RingRun {
     var seconds = 0.0
 }
 
+extension RingRun {
+    /// The three settings of section 4, which differ only in the learning rates and k (main.swift
+    /// says what each shows).
+    static var threeSettings: [RingRun] {
+        [
+            RingRun(
+                name: "balanced: lr_D = lr_G = 1e-3, k = 1", key: "balanced", generatorRate: 1e-3,
+                discriminatorRate: 1e-3,
+                k: 1),
+            RingRun(
+                name: "strong D: lr_G = 1e-4, lr_D = 1e-3, k = 5", key: "strong D", generatorRate: 1e-4,
+                discriminatorRate: 1e-3, k: 5),
+            RingRun(
+                name: "slow D: lr_D = 1e-4, lr_G = 1e-3, k = 1", key: "slow D", generatorRate: 1e-3,
+                discriminatorRate: 1e-4, k: 1),
+        ]
+    }
+}
+
 /// Trains `run`'s GAN on `ring` from the networks and draws of `start`: 2-d noise, G and D with
 /// two hidden ReLU layers of 128, batches of 128, Adam with beta1 = 0.5 at the run's rates,
 /// non-saturating G, the run's k. At each of `snapshotSteps` it draws 4000 samples and measures

@@ -33,6 +33,13 @@ struct EarlyRun {
 
     var name: String { "\(objective.name), \(usesAdam ? "Adam" : "SGD")" }
     var meanGradientNorm: Double { gradientNorms.reduce(0, +) / Double(gradientNorms.count) }
+    /// The note beside the run's final JSD: with SGD the minimax generator is stuck (its gradient
+    /// is about D(G(z)), near 0) and the non-saturating one moves toward the data; Adam divides the
+    /// gradient by its own running size, which hides the difference.
+    var expectedOutcome: String {
+        if usesAdam { return "Adam divides by |grad|" }
+        return objective == .minimax ? "stuck: gradient ~ D(G(z))" : "moves toward the data"
+    }
 }
 
 /// The players of section 3, built afresh from `start` every time (the same weights each call):

@@ -34,12 +34,6 @@ import Workbook
 Chapter.run(number: 5, title: "Generative adversarial networks", options: Options.self) { chapter, options in
     var rng = chapter.rng
     let sizes = Sizes(quick: chapter.options.quick)
-    /// Writes a figure into the figures folder and names it.
-    func save(_ canvas: Canvas, _ name: String) throws {
-        let path = chapter.figurePath(name)
-        try canvas.writePNG(to: path)
-        print("   figure: \(path)")
-    }
 
     // MARK: - 1. The optimal discriminator, with densities known exactly
 
@@ -63,12 +57,7 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
         lonelyD, against: fixedGenerator, on: line, steps: sizes.optimalDSteps, chapter: chapter, rng: &rng)
     let lonelyOnGrid = line.discriminatorOnGrid(lonelyD)
     let lonelyGap = line.distanceToOptimum(lonelyOnGrid, pFixed)
-    print(
-        "\n1. Optimal discriminator (G fixed; D trained alone for \(sizes.optimalDSteps) steps in \(fmt(lonelySeconds, 1)) s)"
-    )
-    print(
-        "   mass on the grid: p_data \(fmt(line.grid.integrate(line.pData), 9)), p_g \(fmt(line.grid.integrate(pFixed), 9))"
-    )
+    printOptimalDiscriminatorHeading(line: line, pFixed: pFixed, steps: sizes.optimalDSteps, seconds: lonelySeconds)
     chapter.report(
         "1d/trained D/max |D-D*|", lonelyGap.max, digits: 3, expected: 0, note: "where (p_data + p_g)/2 > 1e-3")
     chapter.report("1d/trained D/mean |D-D*|", lonelyGap.mean, digits: 4, expected: 0, note: "under (p_data + p_g)/2")
@@ -93,27 +82,17 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     // p_data along the line, p_g(x) = p_data(x - t): C(t) must be -log 4 at t = 0 and above it
     // everywhere else.
     let shifts = stride(from: -4.0, through: 4.0, by: 0.05).map { $0 }
-    var criterion: [Double] = []
-    var criterionByJSD: [Double] = []
-    for t in shifts {
-        let shifted = line.grid.x.map { line.data.density($0 - t) }
-        criterion.append(GANTheory.optimalValue(pData: line.pData, pModel: shifted, on: line.grid))
-        criterionByJSD.append(valueAtOptimalDiscriminator(jensenShannon: line.jensenShannon(shifted)))
-    }
-    let worstIdentityGap = zip(criterion, criterionByJSD).map { abs($0 - $1) }.max()!
+    let (criterion, criterionByJSD) = criterionAlongShifts(shifts, on: line)
     let argmin = criterion.indices.min { criterion[$0] < criterion[$1] }!
     chapter.report(
         "1d/min C(G)", criterion[argmin], digits: 8, expected: -Foundation.log(4.0),
         note: "C(t) = V(D*, G_t) for p_g = p_data shifted by t in [-4, 4], smallest at t = \(fmt(shifts[argmin], 2))")
-    print(
-        "   largest |V(D*, G_t) - (2 JSD - 2 log 2)| over the \(shifts.count) shifts: \(String(format: "%.1e", worstIdentityGap))"
-    )
-    try save(
+    printIdentityAcrossShifts(criterion: criterion, criterionByJSD: criterionByJSD)
+    try chapter.save(
         optimalDiscriminatorFigure(
             line: line, pFixed: pFixed, trainedD: lonelyOnGrid, steps: sizes.optimalDSteps, shifts: shifts,
-            criterion: criterion,
-            criterionByJSD: criterionByJSD, vOptimal: vOptimal, jsd: jsdFixed, identityGap: identityGap),
-        "ch5-optimal-discriminator.png")
+            criterion: criterion, criterionByJSD: criterionByJSD, vOptimal: vOptimal, jsd: jsdFixed,
+            identityGap: identityGap), "ch5-optimal-discriminator.png")
 
     // MARK: - 2. Training both players: k discriminator steps per generator step
 
@@ -130,16 +109,10 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
         return try trainLineGAN(
             on: line, k: k, objective: options.generatorLoss.objective, generatorRate: options.generatorLearningRate,
             discriminatorRate: options.discriminatorLearningRate, steps: steps1D, snapshotAt: snapshotAt,
-            chapter: chapter,
-            rng: &runRng)
+            chapter: chapter, rng: &runRng)
     }
     let main1D = try play(k: options.k, snapshotAt: Set(snapshotSteps))
-    print(
-        "\n2. 1-D GAN, \(options.settingName(k: options.k)): \(steps1D) generator steps (\(fmt(main1D.seconds, 1)) s)")
-    print("   step   JSD(p_data||p_g)   max |D - D*|   mean |D - D*|")
-    for s in main1D.snapshots {
-        print(String(format: "   %5d   %15.4f   %12.3f   %13.4f", s.step, s.jsd, s.gap.max, s.gap.mean))
-    }
+    printLineGANTable(main1D, setting: options.settingName(k: options.k), steps: steps1D)
     chapter.report(
         "1d/GAN \(options.settingName(k: options.k))/final JSD", main1D.snapshots.last!.jsd, digits: 4, expected: 0,
         note: "from \(fmt(main1D.snapshots[0].jsd, 3)); log 2 = 0.693 is the largest possible")
@@ -149,10 +122,10 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     chapter.report(
         "1d/GAN \(options.settingName(k: otherK))/final JSD", other1D.snapshots.last!.jsd, digits: 4, expected: 0,
         note: "the same start with k = \(otherK) (\(fmt(other1D.seconds, 1)) s)")
-    try save(
+    try chapter.save(
         lineTrainingFigure(line: line, main: main1D, k: options.k, other: other1D, otherK: otherK),
         "ch5-1d-training.png")
-    try save(lineGANFigure(line: line, run: main1D, k: options.k), "ch5-1d-gan.png")
+    try chapter.save(lineGANFigure(line: line, run: main1D, k: options.k), "ch5-1d-gan.png")
 
     // MARK: - 3. Saturating and non-saturating generator objectives
 
@@ -165,15 +138,7 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     let dValues = (0..<1000).map { (Double($0) + 0.5) / 1000 }
     let minimaxCurve = lossAndSlope(.minimax, at: dValues)
     let nonSaturatingCurve = lossAndSlope(.nonSaturating, at: dValues)
-    print("\n3. Generator objectives as functions of D(G(z)): |d loss / d logit|")
-    print("   D(G(z))   minimax log(1-D)  |grad|   non-saturating -log D  |grad|")
-    for target in [0.001, 0.01, 0.1, 0.5, 0.9, 0.999] {
-        let i = dValues.indices.min { abs(dValues[$0] - target) < abs(dValues[$1] - target) }!
-        print(
-            String(
-                format: "   %8.3f   %16.4f  %6.3f   %21.4f  %6.3f", dValues[i], minimaxCurve.loss[i],
-                minimaxCurve.slope[i], nonSaturatingCurve.loss[i], nonSaturatingCurve.slope[i]))
-    }
+    printObjectiveTable(dValues: dValues, minimax: minimaxCurve, nonSaturating: nonSaturatingCurve)
 
     // Early training from one start, once with each objective. The generator starts far to the
     // right of the data, and D is first trained alone until it rejects G's samples, as it does
@@ -184,38 +149,28 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     let (g0, d0) = startingPlayers(startRng)
     pretrainDiscriminator(d0, against: g0, on: line, rng: &rng)
     let pStart = line.density(of: g0)
-    let jsdStart = line.jensenShannon(pStart)
-    var earlyRuns: [EarlyRun] = []
-    for (objective, useAdam) in [
-        (GeneratorObjective.minimax, false), (.nonSaturating, false), (.minimax, true), (.nonSaturating, true),
-    ] {
-        let run = try earlyTraining(
-            objective, useAdam: useAdam, from: g0, d0, start: startRng, steps: sizes.saturationSteps, on: line,
-            pStart: pStart,
-            chapter: chapter, rng: rng)
-        earlyRuns.append(run)
+    // In order: minimax and non-saturating with SGD, then both with Adam.
+    let earlyRuns = try [false, true].flatMap { useAdam in
+        try [GeneratorObjective.minimax, .nonSaturating].map { objective in
+            try earlyTraining(
+                objective, useAdam: useAdam, from: g0, d0, start: startRng, steps: sizes.saturationSteps, on: line,
+                pStart: pStart, chapter: chapter, rng: rng)
+        }
     }
     rng = rng.split()
-    print(
-        "\n   Early training from one start (mean of p_g at \(fmt(line.mean(pStart), 2)), JSD \(fmt(jsdStart, 3)), D(G(z)) \(fmt(earlyRuns[0].startDofG, 5))), \(sizes.saturationSteps) steps with k = 1:"
-    )
+    printEarlyTrainingHeading(
+        line: line, pStart: pStart, startDofG: earlyRuns[0].startDofG, steps: sizes.saturationSteps)
     for run in earlyRuns {
         chapter.report(
             "1d/early/\(run.name)/first gradient norm", run.gradientNorms[0], digits: 3,
             note: "mean |grad G| \(String(format: "%.2e", run.meanGradientNorm))")
         chapter.report("1d/early/\(run.name)/mean of p_g moved", run.meanMoved, digits: 3)
-        chapter.report(
-            "1d/early/\(run.name)/JSD end", run.jsdEnd, digits: 4,
-            note: run.usesAdam
-                ? "Adam divides by |grad|"
-                : run.objective == .minimax ? "stuck: gradient ~ D(G(z))" : "moves toward the data")
+        chapter.report("1d/early/\(run.name)/JSD end", run.jsdEnd, digits: 4, note: run.expectedOutcome)
     }
-    let sgdRuns = earlyRuns.filter { !$0.usesAdam }
-    try save(
+    try chapter.save(
         saturationFigure(
-            line: line, dValues: dValues, minimax: minimaxCurve, nonSaturating: nonSaturatingCurve, runs: sgdRuns,
-            pStart: pStart,
-            steps: sizes.saturationSteps),
+            line: line, dValues: dValues, minimax: minimaxCurve, nonSaturating: nonSaturatingCurve,
+            runs: earlyRuns.filter { !$0.usesAdam }, pStart: pStart, steps: sizes.saturationSteps),
         "ch5-saturation.png")
 
     // MARK: - 4. Mode collapse on the ring of 8 Gaussians
@@ -244,35 +199,16 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     //   G trained too much without updating D collapses too many z to one x). D cannot follow: G
     //   piles its samples into one sheet where D is currently highest, D slowly lowers that spot,
     //   and the sheet hops on, from mode to mode, never settling on any: non-convergence.
-    var ringRuns = [
-        RingRun(
-            name: "balanced: lr_D = lr_G = 1e-3, k = 1", key: "balanced", generatorRate: 1e-3, discriminatorRate: 1e-3,
-            k: 1),
-        RingRun(
-            name: "strong D: lr_G = 1e-4, lr_D = 1e-3, k = 5", key: "strong D", generatorRate: 1e-4,
-            discriminatorRate: 1e-3, k: 5),
-        RingRun(
-            name: "slow D: lr_D = 1e-4, lr_G = 1e-3, k = 1", key: "slow D", generatorRate: 1e-3,
-            discriminatorRate: 1e-4, k: 1),
-    ]
+    var ringRuns = RingRun.threeSettings
     let ringSnapshotSteps = [sizes.ringSteps / 8, sizes.ringSteps / 4, sizes.ringSteps / 2, sizes.ringSteps]
     let ringStart = rng.split()
-    print(
-        "\n4. Ring of 8 Gaussians (std \(ringStd)): modes covered (>= 1/32 of 4000 samples within 3 std), off-mode share, modes reached"
-    )
+    printRingHeading(standardDeviation: ringStd)
     for i in ringRuns.indices {
         try trainRingGAN(
             &ringRuns[i], on: ring, steps: sizes.ringSteps, snapshotSteps: ringSnapshotSteps,
-            traceInterval: sizes.ringSteps / 80,
-            coverage: coverage, start: ringStart, chapter: chapter)
+            traceInterval: sizes.ringSteps / 80, coverage: coverage, start: ringStart, chapter: chapter)
         let run = ringRuns[i]
-        print("   \(run.name) (\(fmt(run.seconds, 1)) s)")
-        for snap in run.snapshots.dropLast() {
-            print(
-                String(
-                    format: "     step %5d: covered %d/8, off-mode %.3f, reached %d/8", snap.step,
-                    snap.coverage.modesCovered, snap.coverage.offModeShare, snap.coverage.modesReached))
-        }
+        printRingSnapshots(run)
         let last = run.snapshots.last!.coverage
         chapter.report(
             "ring/\(run.key)/modes covered", Double(last.modesCovered), digits: 0,
@@ -280,8 +216,8 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
         chapter.report("ring/\(run.key)/off-mode share", last.offModeShare, digits: 3)
         chapter.report("ring/\(run.key)/modes reached", Double(last.modesReached), digits: 0)
     }
-    try save(ringFigure(ringRuns, centres: centres, radius: 3 * ringStd), "ch5-ring.png")
-    try save(ringTraceFigure(ringRuns), "ch5-ring-coverage.png")
+    try chapter.save(ringFigure(ringRuns, centres: centres, radius: 3 * ringStd), "ch5-ring.png")
+    try chapter.save(ringTraceFigure(ringRuns), "ch5-ring-coverage.png")
 
     // MARK: - 5. A GAN on real digits, and the GAN paper's Parzen-window likelihood
 
@@ -297,23 +233,19 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     let digitSnapshotSteps = [sizes.digitsSteps / 20, sizes.digitsSteps / 5, sizes.digitsSteps / 2, sizes.digitsSteps]
     let digitsLog = try digitsGAN.train(
         on: digitsTrain, steps: sizes.digitsSteps, fixedNoise: fixedNoise, snapshotSteps: digitSnapshotSteps,
-        chapter: chapter,
-        rng: &digitsRng)
-    let epochs = Double(sizes.digitsSteps * 64) / Double(digitsTrain.shape[0])
-    print(
-        "\n5. MNIST-5k GAN: \(sizes.digitsSteps) steps (\(fmt(epochs, 1)) epochs) in \(fmt(digitsLog.seconds, 1)) s; means over the last 10% of steps:"
-    )
+        chapter: chapter, rng: &digitsRng)
+    printDigitsHeading(steps: sizes.digitsSteps, trainingImages: digitsTrain.shape[0], seconds: digitsLog.seconds)
     chapter.report("mnist/GAN/steps", Double(sizes.digitsSteps), digits: 0)
     // At the game's equilibrium D = 1/2 everywhere: D loss 2 log 2 = 1.386, G loss log 2 = 0.693.
     chapter.report("mnist/GAN/final D loss", tailMean(digitsLog.dLoss), digits: 3, expected: 2 * Foundation.log(2.0))
     chapter.report("mnist/GAN/final G loss", tailMean(digitsLog.gLoss), digits: 3, expected: Foundation.log(2.0))
     chapter.report("mnist/GAN/final mean D(x)", tailMean(digitsLog.realD), digits: 3, expected: 0.5)
     chapter.report("mnist/GAN/final mean D(G(z))", tailMean(digitsLog.fakeD), digits: 3, expected: 0.5)
-    try save(digitsOverTrainingFigure(digitsLog), "ch5-digits-over-training.png")
-    try save(
+    try chapter.save(digitsOverTrainingFigure(digitsLog), "ch5-digits-over-training.png")
+    try chapter.save(
         digitsSamplesFigure(digitsGAN.samples(60, using: &digitsRng), steps: sizes.digitsSteps),
         "ch5-digits-samples.png")
-    try save(digitsTrainingFigure(digitsLog), "ch5-digits-training.png")
+    try chapter.save(digitsTrainingFigure(digitsLog), "ch5-digits-training.png")
 
     // The GAN paper's metric (Table 1): fit a Gaussian Parzen window to samples of G,
     //     p(x) = 1/M sum_m N(x; G(z_m), sigma^2 I),
@@ -330,9 +262,7 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
         parzenScore(centres: parzenSamples, validation: validation, test: test, widths: widths)
     }
     let memoriser = parzenScore(centres: digitsTrain, validation: validation, test: test, widths: widths)
-    print(
-        "   Parzen window on \(sizes.parzenSamples) samples (sigma chosen on validation from \(widths.map { fmt($0, 2) }.joined(separator: ", ")); \(fmt(parzenSeconds, 1)) s):"
-    )
+    printParzenHeading(samples: sizes.parzenSamples, widths: widths, seconds: parzenSeconds)
     chapter.report(
         "mnist/test Parzen log-density/GAN", ganParzen.test.mean, digits: 1, unit: "nats", reference: 225,
         note: "+- \(fmt(ganParzen.test.standardError, 1)); the reference is the GAN paper's, on full MNIST")
@@ -353,7 +283,7 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
             "mnist/nearest training image distance/\(name)", n.map { $0[0].distance }.reduce(0, +) / Double(n.count),
             note: "mean over 100")
     }
-    try save(
+    try chapter.save(
         nearestNeighboursFigure(
             samples: probes.gatheringRows(Array(0..<10)), neighbours: Array(neighbours.prefix(10)),
             training: digitsTrain),
@@ -383,9 +313,7 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     let simultaneous = gradientPlay(alternating: false, eta: eta, steps: gameSteps)
     let alternating = gradientPlay(alternating: true, eta: eta, steps: gameSteps)
     let radii = alternating.map(radius)
-    print(
-        "\n6. min_x max_y x y from (1, 1), \(gameSteps) steps of size \(eta): distance to the equilibrium (0, 0), from \(fmt(radius(simultaneous[0]), 3))"
-    )
+    printGameHeading(steps: gameSteps, eta: eta, startDistance: radius(simultaneous[0]))
     chapter.report(
         "xy/simultaneous/final distance", radius(simultaneous.last!), digits: 3,
         expected: radius(simultaneous[0]) * Foundation.pow(1 + eta * eta, Double(gameSteps) / 2),
@@ -393,7 +321,7 @@ Chapter.run(number: 5, title: "Generative adversarial networks", options: Option
     chapter.report(
         "xy/alternating/final distance", radii.last!, digits: 3,
         note: "circles: between \(fmt(radii.min()!, 3)) and \(fmt(radii.max()!, 3)) throughout, never converging")
-    try save(
+    try chapter.save(
         xyGameFigure(simultaneous: simultaneous, alternating: alternating, eta: eta, steps: gameSteps),
         "ch5-xy-game.png")
 }
