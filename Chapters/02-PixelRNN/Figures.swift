@@ -99,8 +99,15 @@ func pixelDistributionFigure(
         let color: [Float] = p < pixel ? [v, v, v] : p == pixel ? [1, 0.55, 0] : [0.45, 0.45, 0.75]
         for c in 0..<3 { contextRGB[c * d + p] = color[c] }
     }
+    // The image's colours as bytes, for the legend under it: x_<i is the image itself.
+    let kinds = ["pixel i", "x_>i, not yet seen"]
+    let kindColors = [Color(red: 255, green: 140, blue: 0), Color(red: 115, green: 115, blue: 191)]
     var canvases = [
-        imageGrid(contextRGB, shape: [1, 3, shape.height, shape.width], scale: 24, title: "x_<i and pixel i")
+        panel(
+            [
+                imageGrid(contextRGB, shape: [1, 3, shape.height, shape.width], scale: 24, title: "x_<i and pixel i"),
+                categoricalLegend(kinds, colors: kindColors, columns: 1),
+            ], columns: 1, spacing: 0)
     ]
     for (index, (name, p)) in distributions.enumerated() {
         var colors = [Color](repeating: Color.categorical[index].mixed(with: .white, 0.45), count: shape.levels)

@@ -72,14 +72,15 @@ func linearGaussianFigure(
     }
     let truth = ellipse(model.exactPosterior(shownX))
     ellipses.append(Series("p(z|x) = exact q", x: truth.x, y: truth.y, color: .black, style: .dashed))
-    // The same length per unit on both axes, so that a circle looks like one: a square box, marked
-    // by two white dots at its corners, with room above for the legend.
+    // The same length per unit on both axes (equal aspect), so that a circle looks like one, in a
+    // box marked by two white dots at its corners: the ellipses in its lower part, the legend
+    // above them.
     let centre = [(extent.x.min()! + extent.x.max()!) / 2, (extent.y.min()! + extent.y.max()!) / 2]
     let half = Swift.max(extent.x.max()! - extent.x.min()!, extent.y.max()! - extent.y.min()!) * 0.75
     ellipses.append(
         Series(
-            "", x: [centre[0] - half, .nan, centre[0] + half], y: [centre[1] - half, .nan, centre[1] + half],
-            color: .white))
+            "", x: [centre[0] - half, .nan, centre[0] + half],
+            y: [centre[1] - half, .nan, centre[1] + 1.4 * half], color: .white))
     return panel(
         [
             linePlot(

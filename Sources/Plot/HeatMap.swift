@@ -8,7 +8,8 @@
 /// ones, when the text fits. `highlight` outlines cells, such as the pixel being predicted. Row
 /// and column indices run down the left and along the bottom. Cells are `cellSize` pixels
 /// (default: the map is about 320 pixels across). `colorBarLabel` names what the colours measure,
-/// with its unit; it runs up the right of the colour bar's tick labels (none by default).
+/// with its unit; it runs up the right of the colour bar's tick labels (none by default), and must
+/// be no longer than the map is tall.
 public func heatMap<T: BinaryFloatingPoint>(
     _ values: [T], rows: Int, columns: Int, colorMap: ColorMap = .viridis, range: ClosedRange<Double>? = nil,
     showValues: Bool = false, highlight: [(row: Int, column: Int)] = [], title: String = "", cellSize: Int? = nil,
@@ -44,6 +45,11 @@ public func heatMap<T: BinaryFloatingPoint>(
     // Left to right: row labels, map, colour bar, its labels, its name. Top to bottom: title, map,
     // column labels.
     let barNameWidth = colorBarLabel.isEmpty ? 0 : 2 * gap + lineHeight
+    let barNameLength = Canvas.textSize(colorBarLabel, scale: s).width
+    precondition(
+        barNameLength <= mapHeight,
+        "the colour bar label \"\(colorBarLabel)\" is \(barNameLength) pixels long, the map \(mapHeight) tall: "
+            + "shorten the label or enlarge the cells")
     let contentWidth =
         rowLabelWidth + gap + mapWidth + 4 * gap + barWidth + tickLength + gap + barLabelWidth + barNameWidth
     let titleSize = Canvas.textSize(title, scale: s)

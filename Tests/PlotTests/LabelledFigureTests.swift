@@ -14,30 +14,36 @@ private func inkCount(in canvas: Canvas, columns: Range<Int>) -> Int {
     return n
 }
 
-/// Whether two canvases hold the same pixels in columns `0..<width` (both at least that wide
-/// and equally tall).
-private func sameColumns(_ a: Canvas, _ b: Canvas, width: Int) -> Bool {
-    guard a.height == b.height else { return false }
+/// The first pixel (row by row) in columns `0..<width` where two equally tall canvases differ,
+/// or nil where they agree.
+private func firstDifference(_ a: Canvas, _ b: Canvas, width: Int) -> (x: Int, y: Int)? {
+    precondition(a.height == b.height, "the canvases differ in height")
     for y in 0..<a.height {
-        for x in 0..<width where a[x, y] != b[x, y] { return false }
+        for x in 0..<width where a[x, y] != b[x, y] { return (x, y) }
     }
-    return true
+    return nil
 }
 
 @Suite("colour-bar names, bar-chart x labels and image-grid column headers")
 struct LabelledFigureTests {
     @Test func aColourBarNameIsWrittenRightOfTheBarAndMovesNothingElse() {
         let values = (0..<16).map { Double($0) }
-        let plain = heatMap(values, rows: 4, columns: 4, cellSize: 12)
-        let named = heatMap(values, rows: 4, columns: 4, cellSize: 12, colorBarLabel: "level (nats)")
+        let plain = heatMap(values, rows: 4, columns: 4, cellSize: 20)
+        let named = heatMap(values, rows: 4, columns: 4, cellSize: 20, colorBarLabel: "level (nats)")
         // The named map is one upward line of text (plus gaps) wider, and the same map, bar and
-        // tick labels lie in its first columns, pixel for pixel.
-        #expect(named.width > plain.width && named.height == plain.height)
-        #expect(sameColumns(plain, named, width: plain.width))
+        // tick labels lie in its first columns, pixel for pixel (all but the right margin of 8
+        // pixels at text scale 1, where the name begins).
+        let kept = plain.width - 8
+        #expect(named.width > plain.width)
+        #expect(named.height == plain.height)
+        let moved = firstDifference(plain, named, width: kept)
+        #expect(moved == nil, "first difference at \(String(describing: moved))")
         // The extra columns hold the name in ink. The negative control: an empty name adds nothing.
-        #expect(inkCount(in: named, columns: plain.width..<named.width) > 20)
-        let empty = heatMap(values, rows: 4, columns: 4, cellSize: 12, colorBarLabel: "")
-        #expect(empty.width == plain.width && sameColumns(plain, empty, width: plain.width))
+        #expect(inkCount(in: named, columns: kept..<named.width) > 20)
+        #expect(inkCount(in: plain, columns: kept..<plain.width) == 0)
+        let empty = heatMap(values, rows: 4, columns: 4, cellSize: 20, colorBarLabel: "")
+        let changed = firstDifference(plain, empty, width: plain.width)
+        #expect(empty.width == plain.width && changed == nil)
     }
 
     @Test func aBarChartXLabelTakesALineUnderTheCategories() {
