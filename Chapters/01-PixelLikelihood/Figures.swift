@@ -7,17 +7,25 @@ import Plot
 import Tensors
 import Workbook
 
-/// The raster order of an 8x8 image, and what pixel `watched` may see: every pixel before it.
+/// The raster order of an 8x8 image, and what pixel `watched` may see: every pixel before it,
+/// drawn as three kinds of cell (seen, the pixel itself, not yet seen) with a legend.
 func rasterOrderFigure(watched: (row: Int, column: Int)) -> Canvas {
     let order = (0..<64).map { Double($0) }
     let me = watched.row * 8 + watched.column
-    let visible = (0..<64).map { i -> Double in i < me ? 1 : i == me ? 0.5 : 0 }
+    let kinds = (0..<64).map { i in i < me ? 0 : i == me ? 1 : 2 }
+    let colors = [ColorMap.viridis.color(at: 1), ColorMap.viridis.color(at: 0.5), ColorMap.viridis.color(at: 0)]
     return panel(
         [
-            heatMap(order, rows: 8, columns: 8, showValues: true, highlight: [watched], title: "raster order i"),
-            heatMap(
-                visible, rows: 8, columns: 8, colorMap: .viridis, range: 0...1, highlight: [watched],
-                title: "pixel \(me) = (\(watched.row), \(watched.column)) sees x_<\(me) (yellow)"),
+            withAxisLabels(
+                heatMap(
+                    order, rows: 8, columns: 8, showValues: true, highlight: [watched], title: "raster order i",
+                    colorBarLabel: "position i in the order"),
+                xLabel: "pixel column", yLabel: "pixel row"),
+            categoricalHeatMap(
+                kinds, rows: 8, columns: 8, colors: colors,
+                legend: ["x_<\(me): seen", "x_\(me)", "not yet seen"],
+                title: "what pixel \(me) = (\(watched.row), \(watched.column)) sees", xLabel: "pixel column",
+                yLabel: "pixel row", highlight: [watched], cellSize: 40),
         ], title: "Chapter 1: the order of the chain rule")
 }
 
@@ -26,12 +34,16 @@ func rasterOrderFigure(watched: (row: Int, column: Int)) -> Canvas {
 func marginalsFigure(digits: IndependentPixels, mnist: IndependentPixels) -> Canvas {
     panel(
         [
-            heatMap(
-                digits.meanIntensity, rows: 8, columns: 8, colorMap: .viridis, range: 0...1,
-                title: "digits: E[x_i] / 16"),
-            heatMap(
-                mnist.meanIntensity, rows: 28, columns: 28, colorMap: .viridis, range: 0...1,
-                title: "MNIST: p(x_i = 1)"),
+            withAxisLabels(
+                heatMap(
+                    digits.meanIntensity, rows: 8, columns: 8, colorMap: .viridis, range: 0...1,
+                    title: "digits: E[x_i] / 16", colorBarLabel: "mean gray level / 16"),
+                xLabel: "pixel column", yLabel: "pixel row"),
+            withAxisLabels(
+                heatMap(
+                    mnist.meanIntensity, rows: 28, columns: 28, colorMap: .viridis, range: 0...1,
+                    title: "MNIST: p(x_i = 1)", colorBarLabel: "probability of white"),
+                xLabel: "pixel column", yLabel: "pixel row"),
         ], title: "Per-pixel marginals of the independent model")
 }
 
@@ -72,9 +84,12 @@ func fvsbnWeightsFigure(_ fvsbn: FVSBN<Float>, watched: [(row: Int, column: Int)
         let i = pixel.row * 28 + pixel.column
         let row = (0..<784).map { Double(trainedWeight[i, $0]) }
         let extent = max(row.map(abs).max()!, 1e-6)
-        return heatMap(
-            row, rows: 28, columns: 28, colorMap: .diverging, range: -extent...extent, highlight: [pixel],
-            title: "w_\(i),j: x_\(i) at (\(pixel.row), \(pixel.column)) on x_j")
+        return withAxisLabels(
+            heatMap(
+                row, rows: 28, columns: 28, colorMap: .diverging, range: -extent...extent, highlight: [pixel],
+                title: "w_\(i),j: x_\(i) at (\(pixel.row), \(pixel.column)) on x_j",
+                colorBarLabel: "weight (log-odds per x_j)"),
+            xLabel: "column of pixel j", yLabel: "row of pixel j")
     }
     return panel(maps, title: "MNIST FVSBN: rows of the masked weight")
 }

@@ -86,7 +86,8 @@ func trainingCurvesFigure(_ runs: [(name: String, log: TrainingLog, steps: [Doub
 }
 
 /// The context of one pixel (x_<i in gray, pixel i orange, the rest tinted) and each model's
-/// p(x_i = k | x_<i) as bars, the true level in the model's full colour.
+/// p(x_i = k | x_<i) as bars in per cent (two significant digits, so that the value labels are
+/// legible above their bars), the true level in the model's full colour.
 func pixelDistributionFigure(
     context: [UInt8], pixel: Int, distributions: [(name: String, p: [Double])], imageIndex: Int, shape: ImageShape
 ) -> Canvas {
@@ -98,17 +99,25 @@ func pixelDistributionFigure(
         let color: [Float] = p < pixel ? [v, v, v] : p == pixel ? [1, 0.55, 0] : [0.45, 0.45, 0.75]
         for c in 0..<3 { contextRGB[c * d + p] = color[c] }
     }
+    // The image's colours as bytes, for the legend under it: x_<i is the image itself.
+    let kinds = ["pixel i", "x_>i, not yet seen"]
+    let kindColors = [Color(red: 255, green: 140, blue: 0), Color(red: 115, green: 115, blue: 191)]
     var canvases = [
-        imageGrid(contextRGB, shape: [1, 3, shape.height, shape.width], scale: 24, title: "x_<i and pixel i")
+        panel(
+            [
+                imageGrid(contextRGB, shape: [1, 3, shape.height, shape.width], scale: 24, title: "x_<i and pixel i"),
+                categoricalLegend(kinds, colors: kindColors, columns: 1),
+            ], columns: 1, spacing: 0)
     ]
     for (index, (name, p)) in distributions.enumerated() {
         var colors = [Color](repeating: Color.categorical[index].mixed(with: .white, 0.45), count: shape.levels)
         colors[truth] = Color.categorical[index]
         canvases.append(
             barChart(
-                p, labels: (0..<shape.levels).map(String.init),
+                p.map { 100 * $0 }, labels: (0..<shape.levels).map(String.init),
                 title: "\(name): p(x_i = k | x_<i) for each level k; true k = \(truth)",
-                yLabel: "probability", colors: colors, width: 1100, height: 400))
+                yLabel: "probability (%)", colors: colors, width: 1100, height: 400,
+                xLabel: "gray level k (0 black, \(shape.levels - 1) white)", valueDigits: 2))
     }
     // Context on the left of the first chart; the second chart below the first.
     canvases.insert(Canvas(width: 1, height: 1), at: 2)
@@ -118,8 +127,9 @@ func pixelDistributionFigure(
         columns: 2)
 }
 
-/// The sensitivity maps of both models (log10 relative to each model's largest; exactly 0 drawn
-/// one decade below the weakest real connection) and the Row LSTM's triangle by construction.
+/// The sensitivity maps of both models (log10 relative to each model's largest, on a colour bar;
+/// exactly 0 drawn one decade below the weakest real connection) and the Row LSTM's triangle by
+/// construction (two kinds of cell, with a legend).
 func receptiveFieldFigure(
     raster: [Double], row: [Double], triangle: Set<Int>, pixel: (row: Int, column: Int), shape: ImageShape
 ) -> Canvas {
@@ -129,19 +139,23 @@ func receptiveFieldFigure(
     }
     let (rasterLog10, rowLog10) = (relativeLog(raster), relativeLog(row))
     let bottom = Foundation.floor((rasterLog10 + rowLog10).compactMap { $0 }.min()!) - 1
-    let architecture = (0..<shape.dimension).map { triangle.contains($0) ? 1.0 : 0.0 }
-    let (rows, columns, highlight, cell) = (shape.height, shape.width, [pixel], 32)
+    let architecture = (0..<shape.dimension).map { triangle.contains($0) ? 1 : 0 }
+    let (rows, columns, highlight, cell) = (shape.height, shape.width, [pixel], 36)
+    func sensitivity(_ values: [Double?], title: String) -> Canvas {
+        withAxisLabels(
+            heatMap(
+                values.map { $0 ?? bottom }, rows: rows, columns: columns, range: bottom...0, highlight: highlight,
+                title: title, cellSize: cell, colorBarLabel: "log10 relative gradient"),
+            xLabel: "input column", yLabel: "input row")
+    }
     return panel(
         [
-            heatMap(
-                rasterLog10.map { $0 ?? bottom }, rows: rows, columns: columns, range: bottom...0, highlight: highlight,
-                title: "raster LSTM (darkest: exactly 0)", cellSize: cell),
-            heatMap(
-                rowLog10.map { $0 ?? bottom }, rows: rows, columns: columns, range: bottom...0, highlight: highlight,
-                title: "Row LSTM (darkest: exactly 0)", cellSize: cell),
-            heatMap(
-                architecture, rows: rows, columns: columns, range: 0...1, highlight: highlight,
-                title: "Row LSTM: its triangle (1 = in)", cellSize: cell),
+            sensitivity(rasterLog10, title: "raster LSTM (darkest: exactly 0)"),
+            sensitivity(rowLog10, title: "Row LSTM (darkest: exactly 0)"),
+            categoricalHeatMap(
+                architecture, rows: rows, columns: columns, colors: [Color(gray: 232), Color(hex: 0x1F77B4)],
+                legend: ["outside", "in the triangle"], title: "Row LSTM: its triangle", xLabel: "input column",
+                yLabel: "input row", highlight: highlight, cellSize: cell),
         ],
         title: "Pixel (\(pixel.row), \(pixel.column)): log10 |d a_i / d x_j| / max, by autodiff")
 }

@@ -72,19 +72,20 @@ func linearGaussianFigure(
     }
     let truth = ellipse(model.exactPosterior(shownX))
     ellipses.append(Series("p(z|x) = exact q", x: truth.x, y: truth.y, color: .black, style: .dashed))
-    // The same length per unit on both axes, so that a circle looks like one: a square box, marked
-    // by two white dots at its corners, with room above for the legend.
+    // The same length per unit on both axes (equal aspect), so that a circle looks like one, in a
+    // box marked by two white dots at its corners: the ellipses in its lower part, the legend
+    // above them.
     let centre = [(extent.x.min()! + extent.x.max()!) / 2, (extent.y.min()! + extent.y.max()!) / 2]
     let half = Swift.max(extent.x.max()! - extent.x.min()!, extent.y.max()! - extent.y.min()!) * 0.75
     ellipses.append(
         Series(
-            "", x: [centre[0] - half, .nan, centre[0] + half], y: [centre[1] - half, .nan, centre[1] + half],
-            color: .white))
+            "", x: [centre[0] - half, .nan, centre[0] + half],
+            y: [centre[1] - half, .nan, centre[1] + 1.4 * half], color: .white))
     return panel(
         [
             linePlot(
                 ellipses, title: "q(z|x) and p(z|x) for one x (2 sd)", xLabel: "z_1", yLabel: "z_2", width: 600,
-                height: 640),
+                height: 640, equalAspect: true),
             barChart(
                 gaps.prefix(4).map { Foundation.log10($0) },
                 labels: ["q = p(z)", "mean-field", "best diagonal", "full, trained"],
@@ -132,12 +133,12 @@ func posteriorFigure(
         }
         posteriorPanels.append(imageGrid(image.scalars, shape: [1, 28, 28], scale: 5, title: "test image \(row)"))
         posteriorPanels.append(
-            imageGrid(
-                rgb, shape: [1, 3, pixels, pixels], scale: 3,
-                tileCaptions: [
-                    "z_1 \(fmt(grid.lower[0], 2))..\(fmt(grid.upper[0], 2)), z_2 \(fmt(grid.lower[1], 2))..\(fmt(grid.upper[1], 2))"
-                ],
-                title: "KL(q || p(z|x)) = \(fmt(r.klToPosterior, 2))"))
+            withAxisLabels(
+                imageGrid(
+                    rgb, shape: [1, 3, pixels, pixels], scale: 3,
+                    title: "KL(q || p(z|x)) = \(fmt(r.klToPosterior, 2)) nats"),
+                xLabel: "z_1: \(fmt(grid.lower[0], 2)) to \(fmt(grid.upper[0], 2))",
+                yLabel: "z_2: \(fmt(grid.lower[1], 2)) to \(fmt(grid.upper[1], 2))"))
     }
     let logK = ks.map { Foundation.log10(Double($0)) }
     let bounds = linePlot(
@@ -268,29 +269,42 @@ func samplesFigure(small: Tensor<Float>, large: Tensor<Float>, aggregate: Tensor
 
 /// Interpolations between pairs of test images: decodes of the straight line z = (1 - t) mu(x_a)
 /// + t mu(x_b) for each model, above the pixel-space blend (1 - t) x_a + t x_b; t = 0 ... 1 in
-/// `steps` columns. `rows` holds, per pair, one [steps, 784] tensor per line (model rows first).
+/// `steps` columns, headed by their t. `rows` holds, per pair, one [steps, 784] tensor per line
+/// (model rows first).
 func interpolationFigure(_ rows: [[Tensor<Float>]], captions: [String], steps: Int) -> Canvas {
     let pixels = rows.flatMap { $0.flatMap(\.scalars) }
     return imageGrid(
         pixels, shape: [pixels.count / 784, 28, 28], columns: steps, scale: 2,
         rowCaptions: rows.flatMap { _ in captions },
-        tileCaptions: (0..<steps).map { "t \(fmt(Double($0) / Double(steps - 1), 2))" },
-        title: "A straight line in z, decoded, against blending the pixels")
+        title: "A straight line in z, decoded, against blending the pixels",
+        columnCaptions: (0..<steps).map { "t \(fmt(Double($0) / Double(steps - 1), 2))" })
 }
 
-/// The 2-D VAE's decoder means on a side x side grid of z over [-3, 3]^2, z_1 to the right, z_2 up.
+/// The 2-D VAE's decoder means on a side x side grid of z over [-3, 3]^2, z_1 to the right, z_2 up,
+/// with the two axes named along the grid.
 func latentManifoldFigure(_ means: Tensor<Float>, side: Int) -> Canvas {
-    imageGrid(
-        means.scalars, shape: [side * side, 28, 28], columns: side, scale: 2, padding: 1,
-        title: "VAE z 2: decoder means on a grid of z in [-3, 3]^2 (z_1 right, z_2 up)")
+    withAxisLabels(
+        imageGrid(
+            means.scalars, shape: [side * side, 28, 28], columns: side, scale: 2, padding: 1,
+            title: "VAE z 2: decoder means on a grid of z in [-3, 3]^2 (z_1 right, z_2 up)"),
+        xLabel: "z_1: -3 (left column) to 3 (right column), \(side) steps",
+        yLabel: "z_2: -3 (bottom row) to 3 (top row), \(side) steps")
 }
 
-/// The encoder means of the test images in the 2-D latent space, coloured by digit.
+/// The encoder means of the test images in the 2-D latent space, coloured by digit: one unit of
+/// z_1 as long as one of z_2 (equal aspect), the limits the whole units around every point, and
+/// the legend beside the plot, where it hides no point.
 func latentScatterFigure(x: [Double], y: [Double], labels: [Int]) -> Canvas {
-    scatterPlot(
-        x: x, y: y, classes: labels, classNames: (0..<10).map { "digit \($0)" },
-        title: "VAE z 2: encoder means mu(x) of the \(x.count) test images", xLabel: "z_1", yLabel: "z_2", width: 720,
-        height: 640)
+    let finite = zip(x, y).filter { $0.0.isFinite && $0.1.isFinite }
+    let (xs, ys) = (finite.map(\.0), finite.map(\.1))
+    let plot = scatterPlot(
+        x: x, y: y, classes: labels, title: "VAE z 2: encoder means mu(x)\nof the \(x.count) test images",
+        xLabel: "z_1", yLabel: "z_2", width: 720, height: 720,
+        xRange: Foundation.floor(xs.min()!)...Foundation.ceil(xs.max()!),
+        yRange: Foundation.floor(ys.min()!)...Foundation.ceil(ys.max()!), equalAspect: true)
+    let legend = categoricalLegend(
+        (0..<10).map { "digit \($0)" }, colors: Array(Color.categorical.prefix(10)), columns: 1)
+    return panel([plot, legend])
 }
 
 /// The digits VAEs: the validation -ELBO per epoch in nats per image of the 17 levels (dequantised

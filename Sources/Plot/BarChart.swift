@@ -11,13 +11,18 @@
 /// axis, a broken-axis mark (two slanted strokes) crosses the y axis near its foot, and a note
 /// under the chart says where the axis starts. The reference line is then drawn behind the bars
 /// and the value labels stand on a white ground, so the line never strikes through them.
+///
+/// `xLabel` names the categories under the bars (none by default; not with `axisStart`, whose
+/// note takes its line). Value labels carry `valueDigits` significant digits (default 3).
 public func barChart<T: BinaryFloatingPoint>(
     _ values: [T], labels: [String], title: String = "", yLabel: String = "",
     reference: (value: Double, label: String)? = nil, colors: [Color]? = nil, width: Int = 640, height: Int = 480,
-    axisStart: Double? = nil
+    axisStart: Double? = nil, xLabel: String = "", valueDigits: Int = 3
 ) -> Canvas {
     precondition(!values.isEmpty && values.count == labels.count, "a bar chart needs one label per value")
     precondition(colors == nil || colors!.count == values.count, "a bar chart needs one colour per bar")
+    precondition(axisStart == nil || xLabel.isEmpty, "a bar chart with axisStart writes its note where xLabel goes")
+    precondition(valueDigits >= 1, "value labels need at least one significant digit")
     let values = values.map { Double($0) }
     let s = PlotFrame.textScale(width: width, height: height)
     let dash = 5 * s
@@ -38,17 +43,18 @@ public func barChart<T: BinaryFloatingPoint>(
     // laid out (the note names the axis's first tick).
     return PlotFrame.drawPlot(
         width: width, height: height, x: Axis(categories: labels), yValues: yValues, title: title,
-        xLabel: axisStart == nil ? "" : " ",
+        xLabel: axisStart == nil ? xLabel : " ",
         yLabel: yLabel, legend: legend
     ) { frame, canvas in
         if axisStart != nil {
             drawBarsFromAxisFoot(
-                values, labels: labels, colors: colors, reference: reference, frame: frame, on: &canvas)
+                values, labels: labels, colors: colors, reference: reference, valueDigits: valueDigits, frame: frame,
+                on: &canvas)
             return
         }
         let barWidth = frame.pixelX(0.3) - frame.pixelX(-0.3)
         // Value labels at the frame's text scale if they all fit their bar's share, else smaller.
-        let valueLabels = values.map { valueLabel($0) }
+        let valueLabels = values.map { valueLabel($0, significantDigits: valueDigits) }
         let share = frame.pixelX(1) - frame.pixelX(0)
         let labelScale = valueLabels.allSatisfy { Canvas.textSize($0, scale: s).width <= share - 2 * s } ? s : 1
         let zero = frame.pixelY(0)
@@ -74,7 +80,7 @@ public func barChart<T: BinaryFloatingPoint>(
 /// ground, and the broken-axis mark.
 private func drawBarsFromAxisFoot(
     _ values: [Double], labels: [String], colors: [Color]?, reference: (value: Double, label: String)?,
-    frame: PlotFrame, on canvas: inout Canvas
+    valueDigits: Int, frame: PlotFrame, on canvas: inout Canvas
 ) {
     let s = frame.textScale
     if let reference {
@@ -82,7 +88,7 @@ private func drawBarsFromAxisFoot(
         canvas.drawLine(from: (frame.left + 1, y), to: (frame.right - 1, y), color: .ink, width: s, dash: 5 * s)
     }
     let barWidth = frame.pixelX(0.3) - frame.pixelX(-0.3)
-    let valueLabels = values.map { valueLabel($0) }
+    let valueLabels = values.map { valueLabel($0, significantDigits: valueDigits) }
     let share = frame.pixelX(1) - frame.pixelX(0)
     let labelScale = valueLabels.allSatisfy { Canvas.textSize($0, scale: s).width <= share - 2 * s } ? s : 1
     // Where the axis, rounded down to a tick, reaches 0 after all, the bars rise from 0 and

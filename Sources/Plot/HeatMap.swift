@@ -7,10 +7,13 @@
 /// right shows. `showValues` writes each value in its cell, dark on light cells and white on dark
 /// ones, when the text fits. `highlight` outlines cells, such as the pixel being predicted. Row
 /// and column indices run down the left and along the bottom. Cells are `cellSize` pixels
-/// (default: the map is about 320 pixels across).
+/// (default: the map is about 320 pixels across). `colorBarLabel` names what the colours measure,
+/// with its unit; it runs up the right of the colour bar's tick labels (none by default), and must
+/// be no longer than the map is tall.
 public func heatMap<T: BinaryFloatingPoint>(
     _ values: [T], rows: Int, columns: Int, colorMap: ColorMap = .viridis, range: ClosedRange<Double>? = nil,
-    showValues: Bool = false, highlight: [(row: Int, column: Int)] = [], title: String = "", cellSize: Int? = nil
+    showValues: Bool = false, highlight: [(row: Int, column: Int)] = [], title: String = "", cellSize: Int? = nil,
+    colorBarLabel: String = ""
 ) -> Canvas {
     precondition(rows > 0 && columns > 0, "a heat map needs at least one row and column")
     precondition(
@@ -39,8 +42,16 @@ public func heatMap<T: BinaryFloatingPoint>(
     let rowLabelWidth = Canvas.textSize(String(rows - 1), scale: s).width
     let barLabelWidth = scale.labels.map { Canvas.textSize($0, scale: s).width }.max()!
 
-    // Left to right: row labels, map, colour bar, its labels. Top to bottom: title, map, column labels.
-    let contentWidth = rowLabelWidth + gap + mapWidth + 4 * gap + barWidth + tickLength + gap + barLabelWidth
+    // Left to right: row labels, map, colour bar, its labels, its name. Top to bottom: title, map,
+    // column labels.
+    let barNameWidth = colorBarLabel.isEmpty ? 0 : 2 * gap + lineHeight
+    let barNameLength = Canvas.textSize(colorBarLabel, scale: s).width
+    precondition(
+        barNameLength <= mapHeight,
+        "the colour bar label \"\(colorBarLabel)\" is \(barNameLength) pixels long, the map \(mapHeight) tall: "
+            + "shorten the label or enlarge the cells")
+    let contentWidth =
+        rowLabelWidth + gap + mapWidth + 4 * gap + barWidth + tickLength + gap + barLabelWidth + barNameWidth
     let titleSize = Canvas.textSize(title, scale: s)
     let width = 2 * padding + max(contentWidth, titleSize.width)
     let mapLeft = (width - contentWidth) / 2 + rowLabelWidth + gap
@@ -101,6 +112,12 @@ public func heatMap<T: BinaryFloatingPoint>(
         let y = mapTop + mapHeight - 1 - Int((scale.fraction(of: tick) * Double(mapHeight - 1)).rounded())
         canvas.drawLine(from: (barLeft + barWidth + 1, y), to: (barLeft + barWidth + tickLength, y), color: .ink)
         canvas.drawText(label, x: barLeft + barWidth + tickLength + gap, y: y, anchor: .left, scale: s)
+    }
+    if !colorBarLabel.isEmpty {
+        canvas.drawText(
+            colorBarLabel, x: barLeft + barWidth + tickLength + gap + barLabelWidth + 2 * gap,
+            y: mapTop + mapHeight / 2,
+            anchor: .left, scale: s, direction: .upward)
     }
     return canvas
 }

@@ -9,17 +9,18 @@
 /// more). Each is enlarged `scale` times (default: to about 64 pixels) by repeating pixels, so an
 /// 8x8 digit shows 64 crisp squares, and framed by a thin gray line, `padding` pixels from its
 /// neighbours. `rowCaptions` (one per row) go on the left, `tileCaptions` (one per image, in
-/// order) under the images, and `title` on top.
+/// order) under the images, `columnCaptions` (one per column, such as the value of a parameter
+/// that changes along the rows) above the first row, and `title` on top.
 public func imageGrid<T: BinaryFloatingPoint>(
     _ pixels: [T], shape: [Int], columns: Int? = nil, scale: Int? = nil, padding: Int = 6,
-    rowCaptions: [String] = [], tileCaptions: [String] = [], title: String = ""
+    rowCaptions: [String] = [], tileCaptions: [String] = [], title: String = "", columnCaptions: [String] = []
 ) -> Canvas {
     let bytes = pixels.map { value -> UInt8 in
         value.isNaN ? 0 : UInt8((min(max(Double(value), 0), 1) * 255).rounded())
     }
     return imageGrid(
         bytes, shape: shape, columns: columns, scale: scale, padding: padding, rowCaptions: rowCaptions,
-        tileCaptions: tileCaptions, title: title)
+        tileCaptions: tileCaptions, title: title, columnCaptions: columnCaptions)
 }
 
 /// Images in a grid, from integer gray levels: level v of `levels` shows as v / (levels - 1) of
@@ -27,7 +28,7 @@ public func imageGrid<T: BinaryFloatingPoint>(
 /// and 2 binary images (0 and 1). Otherwise as the floating-point `imageGrid`.
 public func imageGrid(
     _ pixels: [UInt8], shape: [Int], levels: Int = 256, columns: Int? = nil, scale: Int? = nil, padding: Int = 6,
-    rowCaptions: [String] = [], tileCaptions: [String] = [], title: String = ""
+    rowCaptions: [String] = [], tileCaptions: [String] = [], title: String = "", columnCaptions: [String] = []
 ) -> Canvas {
     precondition(
         shape.count == 3 || shape.count == 4,
@@ -45,7 +46,7 @@ public func imageGrid(
     let layout = ImageGridLayout(
         count: count, imageWidth: imageWidth, imageHeight: imageHeight, columns: columns, scale: scale,
         padding: padding,
-        rowCaptions: rowCaptions, tileCaptions: tileCaptions, title: title)
+        rowCaptions: rowCaptions, tileCaptions: tileCaptions, title: title, columnCaptions: columnCaptions)
 
     var canvas = Canvas(width: layout.width, height: layout.height)
     if !title.isEmpty {
@@ -72,6 +73,12 @@ public func imageGrid(
                 tileCaptions[k], x: left + layout.tileWidth / 2, y: top + layout.tileHeight + layout.captionGap,
                 anchor: .top, scale: layout.captionScale)
         }
+    }
+    for (column, caption) in columnCaptions.enumerated() {
+        let (left, top) = layout.tileOrigin(column)
+        canvas.drawText(
+            caption, x: left + layout.tileWidth / 2, y: top - layout.captionGap, anchor: .bottom,
+            scale: layout.captionScale)
     }
     for (row, caption) in rowCaptions.enumerated() {
         let (_, top) = layout.tileOrigin(row * layout.columns)
@@ -107,7 +114,7 @@ struct ImageGridLayout {
 
     init(
         count: Int, imageWidth: Int, imageHeight: Int, columns: Int?, scale: Int?, padding: Int,
-        rowCaptions: [String], tileCaptions: [String], title: String
+        rowCaptions: [String], tileCaptions: [String], title: String, columnCaptions: [String] = []
     ) {
         let columns = columns ?? Int(Double(count).squareRoot().rounded(.up))
         precondition(columns > 0, "an image grid needs at least one column")
@@ -116,6 +123,8 @@ struct ImageGridLayout {
         precondition(
             rowCaptions.isEmpty || rowCaptions.count == rows, "\(rowCaptions.count) row captions for \(rows) rows")
         precondition(tileCaptions.count <= count, "\(tileCaptions.count) tile captions for \(count) images")
+        precondition(
+            columnCaptions.count <= columns, "\(columnCaptions.count) column captions for \(columns) columns")
         self.scale = scale ?? max(1, 64 / max(imageWidth, imageHeight))
         precondition(self.scale >= 1, "image scale must be at least 1")
         tileWidth = imageWidth * self.scale
@@ -124,7 +133,10 @@ struct ImageGridLayout {
         self.captionScale = captionScale
         self.padding = padding
 
-        let widestTileCaption = tileCaptions.map { Canvas.textSize($0, scale: captionScale).width }.max() ?? 0
+        // Column captions are as wide as tile captions: the widest of either sets the cell.
+        let widestTileCaption =
+            (tileCaptions + columnCaptions).map { Canvas.textSize($0, scale: captionScale).width }.max() ?? 0
+        let columnCaptionHeight = columnCaptions.map { Canvas.textSize($0, scale: captionScale).height }.max() ?? 0
         let captionHeight = tileCaptions.map { Canvas.textSize($0, scale: captionScale).height }.max() ?? 0
         let widestRowCaption = rowCaptions.map { Canvas.textSize($0, scale: captionScale).width }.max() ?? 0
         // Captions wider than their tile widen its cell, keeping a blank of two characters between them.
@@ -135,7 +147,9 @@ struct ImageGridLayout {
         let contentWidth = (rowCaptions.isEmpty ? 0 : widestRowCaption + 2 * captionGap) + gridWidth
         width = 2 * margin + max(contentWidth, titleSize.width)
         gridLeft = (width - contentWidth) / 2 + contentWidth - gridWidth
-        gridTop = margin + (title.isEmpty ? 0 : titleSize.height + margin)
+        gridTop =
+            margin + (title.isEmpty ? 0 : titleSize.height + margin)
+            + (columnCaptions.isEmpty ? 0 : columnCaptionHeight + captionGap)
         height = gridTop + rows * cellHeight + (rows - 1) * padding + margin
     }
 
