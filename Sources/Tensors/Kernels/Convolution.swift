@@ -288,9 +288,10 @@ struct PaddedImage {
     /// Output positions in the padded-width layout, OH * Wp (columns ox >= OW are dropped).
     var positions: Int { outHeight * paddedWidth }
 
-    /// dst (C, planeStride) = src (C, H, W) with its zero border.
-    func fill(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>) {
-        dst.update(repeating: 0, count: count)
+    /// dst (C, planeStride) = src (C, H, W) with its zero border. With `bordersAreZero` (dst was
+    /// filled before), only the interior is written: the border is still zero.
+    func fill(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, bordersAreZero: Bool = false) {
+        if !bordersAreZero { dst.update(repeating: 0, count: count) }
         for c in 0..<channels {
             for y in 0..<height {
                 copyShort(
@@ -327,44 +328,44 @@ struct PaddedImage {
     }
 }
 
-// y_n (O, OH, OW) = bias + crop(W' . shifted(x_n)), the product (O, OH*Wp).
+// y_n (O, OH, OW) = bias + (shifted(x_n)^T . W'^T)^T, the product (OH*OW, O) computed position-major
+// (ShiftedConvolution.swift) with W'^T packed once for all images.
 func shiftedForward(
     _ p: ConvProblem, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
     _ y: UnsafeMutablePointer<Float>, threads: Int
 ) {
     let image = p.paddedInput
-    let wide = p.outChannels * image.positions
-    let weights = MatrixOperand(base: weight, transposed: false, stride: p.depth)
+    let weights = SGEMMPanels(
+        MatrixOperand(base: weight, transposed: true, stride: p.depth), k: p.depth, n: p.outChannels)
     let parts = min(threads, p.batch)
     image.rowStarts(p.taps).withUnsafeBufferPointer { starts in
         parallelFor(parts) { t in
             let padded = UnsafeMutablePointer<Float>.allocate(capacity: image.count)
-            let product = UnsafeMutablePointer<Float>.allocate(capacity: wide)
+            let product = UnsafeMutablePointer<Float>.allocate(capacity: p.outSize)
+            let scratch = ShiftedScratch(slice: min(SGEMMBlocking.slice(p.depth), p.depth))
             defer {
                 padded.deallocate()
                 product.deallocate()
+                scratch.deallocate()
             }
-            let shifted = MatrixOperand(base: padded, transposed: false, stride: 0, rowStarts: starts.baseAddress!)
             for n in share(t, of: parts, p.batch) {
-                image.fill(x + n * p.inSize, padded)
-                sgemm(
-                    GEMMShape(m: p.outChannels, n: image.positions, k: p.depth), weights, shifted, panels: nil, product,
-                    threads: 1)
-                image.crop(product, channels: p.outChannels, bias: bias, into: y + n * p.outSize)
+                image.fill(x + n * p.inSize, padded, bordersAreZero: n > share(t, of: parts, p.batch).lowerBound)
+                shiftedPositionProduct(
+                    image, padded, starts: starts.baseAddress!, weights, bias: bias, into: y + n * p.outSize,
+                    product: product, scratch: scratch)
             }
         }
     }
 }
 
-// dW' (O, C*T) = (sum_n shifted(x_n) . gw_n^T)^T, with gw_n = g_n laid out with width Wp (zeros in
-// the dropped columns, so they add nothing). Thread t sums its images' dW'^T into its own partial.
+// dW' (O, C*T) = (sum_n shifted(x_n) . g_n^T)^T over the kept positions. Thread t sums its images'
+// dW'^T into its own partial; the partials are added in thread order.
 func shiftedWeightGradient(
     _ p: ConvProblem, _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dWeight: UnsafeMutablePointer<Float>,
     threads: Int
 ) {
     let image = p.paddedInput
-    let (positions, outChannels, depth) = (image.positions, p.outChannels, p.depth)
-    let (oh, ow, wp) = (p.geometry.outHeight, p.geometry.outWidth, image.paddedWidth)
+    let (outChannels, depth) = (p.outChannels, p.depth)
     let starts = image.rowStarts(p.taps)
     let parts = min(threads, p.batch)
     let partials = (0..<parts).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: depth * outChannels) }
@@ -372,24 +373,18 @@ func shiftedWeightGradient(
     starts.withUnsafeBufferPointer { starts in
         parallelFor(parts) { t in
             let padded = UnsafeMutablePointer<Float>.allocate(capacity: image.count)
-            let wide = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * positions)
+            let scratch = ShiftedScratch(
+                slice: min(SGEMMBlocking.slice(image.positions), image.positions), columns: outChannels)
             defer {
                 padded.deallocate()
-                wide.deallocate()
+                scratch.deallocate()
             }
-            wide.update(repeating: 0, count: outChannels * positions)
             partials[t].update(repeating: 0, count: depth * outChannels)
-            let shifted = MatrixOperand(base: padded, transposed: false, stride: 0, rowStarts: starts.baseAddress!)
-            let gradient = MatrixOperand(base: wide, transposed: true, stride: positions)
             for n in share(t, of: parts, p.batch) {
-                image.fill(x + n * p.inSize, padded)
-                let gn = g + n * p.outSize
-                for row in 0..<(outChannels * oh) {
-                    copyShort(gn + row * ow, wide + (row / oh) * positions + (row % oh) * wp, ow)
-                }
-                sgemm(
-                    GEMMShape(m: depth, n: outChannels, k: positions, accumulate: true), shifted, gradient, panels: nil,
-                    partials[t], threads: 1)
+                image.fill(x + n * p.inSize, padded, bordersAreZero: n > share(t, of: parts, p.batch).lowerBound)
+                shiftedWeightProduct(
+                    image, padded, starts: starts, g + n * p.outSize, outChannels: outChannels, partials[t],
+                    scratch: scratch)
             }
         }
     }
@@ -399,7 +394,7 @@ func shiftedWeightGradient(
     }
 }
 
-// dx_n (C, H, W) = crop(Wflip . shifted(gpad_n)), where gpad_n is g_n padded by K-1-p, its rows
+// dx_n (C, H, W) = (shifted(gpad_n)^T . Wflip^T)^T, where gpad_n is g_n padded by K-1-p, its rows
 // (o, t) read the mirrored tap, and Wflip (C, O*T)[c, (o, t)] = W'[o, (c, t)].
 func shiftedInputGradient(
     _ p: ConvProblem, _ weight: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dInput: UnsafeMutablePointer<Float>,
@@ -414,25 +409,25 @@ func shiftedInputGradient(
             for t in 0..<taps { flipped[c * depth + o * taps + t] = weight[o * p.depth + c * taps + t] }
         }
     }
+    let weights = flipped.withUnsafeBufferPointer { flipped in
+        SGEMMPanels(MatrixOperand(base: flipped.baseAddress!, transposed: true, stride: depth), k: depth, n: channels)
+    }
     let parts = min(threads, p.batch)
-    flipped.withUnsafeBufferPointer { flipped in
-        image.rowStarts(p.taps, mirrored: true).withUnsafeBufferPointer { starts in
-            let weights = MatrixOperand(base: flipped.baseAddress!, transposed: false, stride: depth)
-            parallelFor(parts) { t in
-                let padded = UnsafeMutablePointer<Float>.allocate(capacity: image.count)
-                let product = UnsafeMutablePointer<Float>.allocate(capacity: channels * image.positions)
-                defer {
-                    padded.deallocate()
-                    product.deallocate()
-                }
-                let shifted = MatrixOperand(base: padded, transposed: false, stride: 0, rowStarts: starts.baseAddress!)
-                for n in share(t, of: parts, p.batch) {
-                    image.fill(g + n * p.outSize, padded)
-                    sgemm(
-                        GEMMShape(m: channels, n: image.positions, k: depth), weights, shifted, panels: nil, product,
-                        threads: 1)
-                    image.crop(product, channels: channels, bias: nil, into: dInput + n * p.inSize)
-                }
+    image.rowStarts(p.taps, mirrored: true).withUnsafeBufferPointer { starts in
+        parallelFor(parts) { t in
+            let padded = UnsafeMutablePointer<Float>.allocate(capacity: image.count)
+            let product = UnsafeMutablePointer<Float>.allocate(capacity: p.inSize)
+            let scratch = ShiftedScratch(slice: min(SGEMMBlocking.slice(depth), depth))
+            defer {
+                padded.deallocate()
+                product.deallocate()
+                scratch.deallocate()
+            }
+            for n in share(t, of: parts, p.batch) {
+                image.fill(g + n * p.outSize, padded, bordersAreZero: n > share(t, of: parts, p.batch).lowerBound)
+                shiftedPositionProduct(
+                    image, padded, starts: starts.baseAddress!, weights, bias: nil, into: dInput + n * p.inSize,
+                    product: product, scratch: scratch)
             }
         }
     }
