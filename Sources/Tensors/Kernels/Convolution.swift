@@ -448,42 +448,40 @@ func conv2dForwardArray<S: TensorScalar>(_ p: ConvProblem, input: [S], weight: [
     }
 }
 
-/// (dW' (O, C*T), dx (N, C, H, W)) of conv2dBackward as new arrays, each only when asked for.
+/// (dW' (O, C*T), dx (N, C, H, W)) of conv2dBackward as new arrays, each only when asked for
+/// (conv2dBackward writes every element of both, so they are not zeroed first).
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func conv2dBackwardArrays<S: TensorScalar>(
     _ p: ConvProblem, input: [S], weight: [S], gradient: [S], wantWeight: Bool, wantInput: Bool
 ) -> (weight: [S]?, input: [S]?) {
-    var dWeight: [S]? = wantWeight ? filledArray(0, count: weight.count) : nil
-    var dInput: [S]? = wantInput ? filledArray(0, count: input.count) : nil
     input.withUnsafeBufferPointer { x in
         weight.withUnsafeBufferPointer { w in
             gradient.withUnsafeBufferPointer { g in
-                withOptionalMutablePointers(&dWeight, &dInput) { dw, dx in
+                func run(_ dw: UnsafeMutablePointer<S>?, _ dx: UnsafeMutablePointer<S>?) {
                     conv2dBackward(p, x.baseAddress!, w.baseAddress!, g.baseAddress!, dWeight: dw, dInput: dx)
                 }
+                func withInput(_ dw: UnsafeMutablePointer<S>?) -> [S]? {
+                    // (An empty batch still gets its weight gradient, zeros.)
+                    guard wantInput, !input.isEmpty else {
+                        run(dw, nil)
+                        return wantInput ? [] : nil
+                    }
+                    return uninitializedArray(count: input.count) { run(dw, $0) }
+                }
+                guard wantWeight, !weight.isEmpty else { return (wantWeight ? [] : nil, withInput(nil)) }
+                var dInput: [S]? = nil
+                let dWeight: [S] = uninitializedArray(count: weight.count) { dInput = withInput($0) }
+                return (dWeight, dInput)
             }
         }
     }
-    return (dWeight, dInput)
 }
 
 /// body(pointer to a's storage, or nil).
 private func withOptionalPointer<S, R>(_ a: [S]?, _ body: (UnsafePointer<S>?) -> R) -> R {
     guard let a else { return body(nil) }
     return a.withUnsafeBufferPointer { body($0.baseAddress!) }
-}
-
-/// body(pointers to a's and b's storage, each nil when the array is).
-private func withOptionalMutablePointers<S>(
-    _ a: inout [S]?, _ b: inout [S]?, _ body: (UnsafeMutablePointer<S>?, UnsafeMutablePointer<S>?) -> Void
-) {
-    func second(_ pa: UnsafeMutablePointer<S>?) {
-        guard b != nil else { return body(pa, nil) }
-        b!.withUnsafeMutableBufferPointer { body(pa, $0.baseAddress!) }
-    }
-    guard a != nil else { return second(nil) }
-    a!.withUnsafeMutableBufferPointer { second($0.baseAddress!) }
 }
 
 // weight (O, C, KH, KW) [* mask] -> the active taps and W' (O, C*T) over them. A tap is active
