@@ -14,18 +14,17 @@
 // - Stride 1, a kernel larger than 1x1 and at least 8 output channels (every convolution of the
 //   workbook's PixelCNNs but the 1x1 output layers), Float: shifted rows.
 //   Each image is zero-padded once into planes of width Wp = W + 2p. Output position (oy, ox) is
-//   then q = oy*Wp + ox, and tap (ki, kj) of channel c reads padded[c][q + ki*Wp + kj]: as q runs,
-//   one contiguous run of the padded plane, starting at a fixed offset. So the columns matrix of
-//   im2col never has to be written: the GEMM's packing routine reads its rows straight from the
-//   padded image through a table of row starts (MatrixOperand.rowStarts). The padded-width layout
-//   computes Wp - OW extra columns per output row, which are dropped.
-//     forward   y_n (O, OH*Wp) = W' . shifted(x_n)             (C*T, OH*Wp) read in place
-//     dW'       dW'^T (C*T, O) += shifted(x_n) . g_n^T         g_n laid out with width Wp, zeros beyond OW
-//     dx        dx_n (C, H*Wp') = Wflip . shifted(gpad_n)      g_n padded by K-1-p, taps mirrored:
+//   then at oy*Wp + ox, and tap (ki, kj) of channel c reads padded[c][oy*Wp + ox + ki*Wp + kj]:
+//   row (c, t) of the columns matrix of im2col is the padded plane read from a fixed offset on. So
+//   that matrix ("shifted rows", S) is never written: the micro-kernels of ShiftedConvolution.swift
+//   read it in place, with the OH*OW output positions as the rows of their tiles and the channels
+//   as the columns:
+//     forward   y_n (O, OH*OW) = bias + (S(x_n)^T . W'^T)^T      W'^T packed once for all images
+//     dW'       dW'^T (C*T, O) += S(x_n) . g_n^T                 six rows of S read in place
+//     dx        dx_n (C, H*W) = (S(gpad_n)^T . Wflip^T)^T        g_n padded by K-1-p, taps mirrored:
 //               dx is the stride-1 correlation of g with the flipped kernel, the same product again.
-//   The GEMM packs the shifted rows straight from the padded image (forward and dx: sixteen
-//   contiguous values at a time; dW': six rows interleaved), so the columns matrix costs no more
-//   than the one copy into the GEMM's panels that any operand costs.
+//   Every element is summed in the order (and the slices of k) of the plain GEMM of the
+//   padded-width layout, bit for bit (ShiftedConvolutionTests).
 // - Otherwise (stride > 1, 1x1 kernels, few channels, Double for the gradient checks): im2col + GEMM
 //   per image.
 //     forward   cols = im2col(x_n);  y_n (O, OH*OW) = bias + W' . cols
@@ -297,20 +296,6 @@ struct PaddedImage {
                 copyShort(
                     src + (c * height + y) * width, dst + c * planeStride + (y + padHeight) * paddedWidth + padWidth,
                     width)
-            }
-        }
-    }
-
-    /// dst (K, OH, OW) = [bias +] src (K, OH*Wp) without the Wp - OW dropped columns of each row.
-    func crop(
-        _ src: UnsafePointer<Float>, channels k: Int, bias: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>
-    ) {
-        let (rows, keep) = (outHeight, outWidth)
-        for c in 0..<k {
-            let b = bias?[c] ?? 0
-            for r in 0..<rows {
-                let (from, to) = (src + c * positions + r * paddedWidth, dst + (c * rows + r) * keep)
-                for q in 0..<keep { to[q] = from[q] + b }
             }
         }
     }

@@ -60,8 +60,7 @@ enum SGEMMBlocking {
 
 /// One operand as stored: `transposed` means op(X) = X^T, and `stride` is the distance between
 /// consecutive stored rows. With `rowStarts`, stored row r starts at base + rowStarts[r] instead:
-/// an operand gathered from a larger array without copying it (the shifted image rows of a
-/// stride-1 convolution, Convolution.swift).
+/// an operand gathered from a larger array without copying it.
 struct MatrixOperand {
     let base: UnsafePointer<Float>
     let transposed: Bool
