@@ -29,6 +29,13 @@ struct ConvKernelTests {
         Case(batch: 1, channels: 12, outChannels: 20, size: 9, kernel: 7, stride: 1, padding: 3, mask: "A"),
         // Padding beyond K-1: shifted rows forward, im2col for the input gradient.
         Case(batch: 2, channels: 8, outChannels: 9, size: 4, kernel: 3, stride: 1, padding: 3, mask: ""),
+        // The position-major products: 121 positions (20 tiles of six and one of one), one input
+        // channel, a partial tile of 9 channels.
+        Case(batch: 2, channels: 1, outChannels: 9, size: 11, kernel: 3, stride: 1, padding: 1, mask: ""),
+        // Depth 37 * 9 = 333: the forward pass sums two slices of k.
+        Case(batch: 2, channels: 37, outChannels: 11, size: 5, kernel: 3, stride: 1, padding: 1, mask: ""),
+        // 19 * 21 = 399 padded-width positions: the weight gradient sums two slices of them.
+        Case(batch: 3, channels: 13, outChannels: 31, size: 19, kernel: 3, stride: 1, padding: 1, mask: "B"),
     ]
 
     static func maskValues(_ c: Case) -> [Float]? {

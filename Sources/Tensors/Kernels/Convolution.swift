@@ -14,18 +14,17 @@
 // - Stride 1, a kernel larger than 1x1 and at least 8 output channels (every convolution of the
 //   workbook's PixelCNNs but the 1x1 output layers), Float: shifted rows.
 //   Each image is zero-padded once into planes of width Wp = W + 2p. Output position (oy, ox) is
-//   then q = oy*Wp + ox, and tap (ki, kj) of channel c reads padded[c][q + ki*Wp + kj]: as q runs,
-//   one contiguous run of the padded plane, starting at a fixed offset. So the columns matrix of
-//   im2col never has to be written: the GEMM's packing routine reads its rows straight from the
-//   padded image through a table of row starts (MatrixOperand.rowStarts). The padded-width layout
-//   computes Wp - OW extra columns per output row, which are dropped.
-//     forward   y_n (O, OH*Wp) = W' . shifted(x_n)             (C*T, OH*Wp) read in place
-//     dW'       dW'^T (C*T, O) += shifted(x_n) . g_n^T         g_n laid out with width Wp, zeros beyond OW
-//     dx        dx_n (C, H*Wp') = Wflip . shifted(gpad_n)      g_n padded by K-1-p, taps mirrored:
+//   then at oy*Wp + ox, and tap (ki, kj) of channel c reads padded[c][oy*Wp + ox + ki*Wp + kj]:
+//   row (c, t) of the columns matrix of im2col is the padded plane read from a fixed offset on. So
+//   that matrix ("shifted rows", S) is never written: the micro-kernels of ShiftedConvolution.swift
+//   read it in place, with the OH*OW output positions as the rows of their tiles and the channels
+//   as the columns:
+//     forward   y_n (O, OH*OW) = bias + (S(x_n)^T . W'^T)^T      W'^T packed once for all images
+//     dW'       dW'^T (C*T, O) += S(x_n) . g_n^T                 six rows of S read in place
+//     dx        dx_n (C, H*W) = (S(gpad_n)^T . Wflip^T)^T        g_n padded by K-1-p, taps mirrored:
 //               dx is the stride-1 correlation of g with the flipped kernel, the same product again.
-//   The GEMM packs the shifted rows straight from the padded image (forward and dx: sixteen
-//   contiguous values at a time; dW': six rows interleaved), so the columns matrix costs no more
-//   than the one copy into the GEMM's panels that any operand costs.
+//   Every element is summed in the order (and the slices of k) of the plain GEMM of the
+//   padded-width layout, bit for bit (ShiftedConvolutionTests).
 // - Otherwise (stride > 1, 1x1 kernels, few channels, Double for the gradient checks): im2col + GEMM
 //   per image.
 //     forward   cols = im2col(x_n);  y_n (O, OH*OW) = bias + W' . cols
@@ -288,28 +287,15 @@ struct PaddedImage {
     /// Output positions in the padded-width layout, OH * Wp (columns ox >= OW are dropped).
     var positions: Int { outHeight * paddedWidth }
 
-    /// dst (C, planeStride) = src (C, H, W) with its zero border.
-    func fill(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>) {
-        dst.update(repeating: 0, count: count)
+    /// dst (C, planeStride) = src (C, H, W) with its zero border. With `bordersAreZero` (dst was
+    /// filled before), only the interior is written: the border is still zero.
+    func fill(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, bordersAreZero: Bool = false) {
+        if !bordersAreZero { dst.update(repeating: 0, count: count) }
         for c in 0..<channels {
             for y in 0..<height {
                 copyShort(
                     src + (c * height + y) * width, dst + c * planeStride + (y + padHeight) * paddedWidth + padWidth,
                     width)
-            }
-        }
-    }
-
-    /// dst (K, OH, OW) = [bias +] src (K, OH*Wp) without the Wp - OW dropped columns of each row.
-    func crop(
-        _ src: UnsafePointer<Float>, channels k: Int, bias: UnsafePointer<Float>?, into dst: UnsafeMutablePointer<Float>
-    ) {
-        let (rows, keep) = (outHeight, outWidth)
-        for c in 0..<k {
-            let b = bias?[c] ?? 0
-            for r in 0..<rows {
-                let (from, to) = (src + c * positions + r * paddedWidth, dst + (c * rows + r) * keep)
-                for q in 0..<keep { to[q] = from[q] + b }
             }
         }
     }
@@ -327,44 +313,44 @@ struct PaddedImage {
     }
 }
 
-// y_n (O, OH, OW) = bias + crop(W' . shifted(x_n)), the product (O, OH*Wp).
+// y_n (O, OH, OW) = bias + (shifted(x_n)^T . W'^T)^T, the product (OH*OW, O) computed position-major
+// (ShiftedConvolution.swift) with W'^T packed once for all images.
 func shiftedForward(
     _ p: ConvProblem, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
     _ y: UnsafeMutablePointer<Float>, threads: Int
 ) {
     let image = p.paddedInput
-    let wide = p.outChannels * image.positions
-    let weights = MatrixOperand(base: weight, transposed: false, stride: p.depth)
+    let weights = SGEMMPanels(
+        MatrixOperand(base: weight, transposed: true, stride: p.depth), k: p.depth, n: p.outChannels)
     let parts = min(threads, p.batch)
     image.rowStarts(p.taps).withUnsafeBufferPointer { starts in
         parallelFor(parts) { t in
             let padded = UnsafeMutablePointer<Float>.allocate(capacity: image.count)
-            let product = UnsafeMutablePointer<Float>.allocate(capacity: wide)
+            let product = UnsafeMutablePointer<Float>.allocate(capacity: p.outSize)
+            let scratch = ShiftedScratch(slice: min(SGEMMBlocking.slice(p.depth), p.depth))
             defer {
                 padded.deallocate()
                 product.deallocate()
+                scratch.deallocate()
             }
-            let shifted = MatrixOperand(base: padded, transposed: false, stride: 0, rowStarts: starts.baseAddress!)
             for n in share(t, of: parts, p.batch) {
-                image.fill(x + n * p.inSize, padded)
-                sgemm(
-                    GEMMShape(m: p.outChannels, n: image.positions, k: p.depth), weights, shifted, panels: nil, product,
-                    threads: 1)
-                image.crop(product, channels: p.outChannels, bias: bias, into: y + n * p.outSize)
+                image.fill(x + n * p.inSize, padded, bordersAreZero: n > share(t, of: parts, p.batch).lowerBound)
+                shiftedPositionProduct(
+                    image, padded, starts: starts.baseAddress!, weights, bias: bias, into: y + n * p.outSize,
+                    product: product, scratch: scratch)
             }
         }
     }
 }
 
-// dW' (O, C*T) = (sum_n shifted(x_n) . gw_n^T)^T, with gw_n = g_n laid out with width Wp (zeros in
-// the dropped columns, so they add nothing). Thread t sums its images' dW'^T into its own partial.
+// dW' (O, C*T) = (sum_n shifted(x_n) . g_n^T)^T over the kept positions. Thread t sums its images'
+// dW'^T into its own partial; the partials are added in thread order.
 func shiftedWeightGradient(
     _ p: ConvProblem, _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dWeight: UnsafeMutablePointer<Float>,
     threads: Int
 ) {
     let image = p.paddedInput
-    let (positions, outChannels, depth) = (image.positions, p.outChannels, p.depth)
-    let (oh, ow, wp) = (p.geometry.outHeight, p.geometry.outWidth, image.paddedWidth)
+    let (outChannels, depth) = (p.outChannels, p.depth)
     let starts = image.rowStarts(p.taps)
     let parts = min(threads, p.batch)
     let partials = (0..<parts).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: depth * outChannels) }
@@ -372,24 +358,18 @@ func shiftedWeightGradient(
     starts.withUnsafeBufferPointer { starts in
         parallelFor(parts) { t in
             let padded = UnsafeMutablePointer<Float>.allocate(capacity: image.count)
-            let wide = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * positions)
+            let scratch = ShiftedScratch(
+                slice: min(SGEMMBlocking.slice(image.positions), image.positions), columns: outChannels)
             defer {
                 padded.deallocate()
-                wide.deallocate()
+                scratch.deallocate()
             }
-            wide.update(repeating: 0, count: outChannels * positions)
             partials[t].update(repeating: 0, count: depth * outChannels)
-            let shifted = MatrixOperand(base: padded, transposed: false, stride: 0, rowStarts: starts.baseAddress!)
-            let gradient = MatrixOperand(base: wide, transposed: true, stride: positions)
             for n in share(t, of: parts, p.batch) {
-                image.fill(x + n * p.inSize, padded)
-                let gn = g + n * p.outSize
-                for row in 0..<(outChannels * oh) {
-                    copyShort(gn + row * ow, wide + (row / oh) * positions + (row % oh) * wp, ow)
-                }
-                sgemm(
-                    GEMMShape(m: depth, n: outChannels, k: positions, accumulate: true), shifted, gradient, panels: nil,
-                    partials[t], threads: 1)
+                image.fill(x + n * p.inSize, padded, bordersAreZero: n > share(t, of: parts, p.batch).lowerBound)
+                shiftedWeightProduct(
+                    image, padded, starts: starts, g + n * p.outSize, outChannels: outChannels, partials[t],
+                    scratch: scratch)
             }
         }
     }
@@ -399,7 +379,7 @@ func shiftedWeightGradient(
     }
 }
 
-// dx_n (C, H, W) = crop(Wflip . shifted(gpad_n)), where gpad_n is g_n padded by K-1-p, its rows
+// dx_n (C, H, W) = (shifted(gpad_n)^T . Wflip^T)^T, where gpad_n is g_n padded by K-1-p, its rows
 // (o, t) read the mirrored tap, and Wflip (C, O*T)[c, (o, t)] = W'[o, (c, t)].
 func shiftedInputGradient(
     _ p: ConvProblem, _ weight: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dInput: UnsafeMutablePointer<Float>,
@@ -414,25 +394,25 @@ func shiftedInputGradient(
             for t in 0..<taps { flipped[c * depth + o * taps + t] = weight[o * p.depth + c * taps + t] }
         }
     }
+    let weights = flipped.withUnsafeBufferPointer { flipped in
+        SGEMMPanels(MatrixOperand(base: flipped.baseAddress!, transposed: true, stride: depth), k: depth, n: channels)
+    }
     let parts = min(threads, p.batch)
-    flipped.withUnsafeBufferPointer { flipped in
-        image.rowStarts(p.taps, mirrored: true).withUnsafeBufferPointer { starts in
-            let weights = MatrixOperand(base: flipped.baseAddress!, transposed: false, stride: depth)
-            parallelFor(parts) { t in
-                let padded = UnsafeMutablePointer<Float>.allocate(capacity: image.count)
-                let product = UnsafeMutablePointer<Float>.allocate(capacity: channels * image.positions)
-                defer {
-                    padded.deallocate()
-                    product.deallocate()
-                }
-                let shifted = MatrixOperand(base: padded, transposed: false, stride: 0, rowStarts: starts.baseAddress!)
-                for n in share(t, of: parts, p.batch) {
-                    image.fill(g + n * p.outSize, padded)
-                    sgemm(
-                        GEMMShape(m: channels, n: image.positions, k: depth), weights, shifted, panels: nil, product,
-                        threads: 1)
-                    image.crop(product, channels: channels, bias: nil, into: dInput + n * p.inSize)
-                }
+    image.rowStarts(p.taps, mirrored: true).withUnsafeBufferPointer { starts in
+        parallelFor(parts) { t in
+            let padded = UnsafeMutablePointer<Float>.allocate(capacity: image.count)
+            let product = UnsafeMutablePointer<Float>.allocate(capacity: p.inSize)
+            let scratch = ShiftedScratch(slice: min(SGEMMBlocking.slice(depth), depth))
+            defer {
+                padded.deallocate()
+                product.deallocate()
+                scratch.deallocate()
+            }
+            for n in share(t, of: parts, p.batch) {
+                image.fill(g + n * p.outSize, padded, bordersAreZero: n > share(t, of: parts, p.batch).lowerBound)
+                shiftedPositionProduct(
+                    image, padded, starts: starts.baseAddress!, weights, bias: nil, into: dInput + n * p.inSize,
+                    product: product, scratch: scratch)
             }
         }
     }
@@ -453,42 +433,40 @@ func conv2dForwardArray<S: TensorScalar>(_ p: ConvProblem, input: [S], weight: [
     }
 }
 
-/// (dW' (O, C*T), dx (N, C, H, W)) of conv2dBackward as new arrays, each only when asked for.
+/// (dW' (O, C*T), dx (N, C, H, W)) of conv2dBackward as new arrays, each only when asked for
+/// (conv2dBackward writes every element of both, so they are not zeroed first).
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func conv2dBackwardArrays<S: TensorScalar>(
     _ p: ConvProblem, input: [S], weight: [S], gradient: [S], wantWeight: Bool, wantInput: Bool
 ) -> (weight: [S]?, input: [S]?) {
-    var dWeight: [S]? = wantWeight ? filledArray(0, count: weight.count) : nil
-    var dInput: [S]? = wantInput ? filledArray(0, count: input.count) : nil
     input.withUnsafeBufferPointer { x in
         weight.withUnsafeBufferPointer { w in
             gradient.withUnsafeBufferPointer { g in
-                withOptionalMutablePointers(&dWeight, &dInput) { dw, dx in
+                func run(_ dw: UnsafeMutablePointer<S>?, _ dx: UnsafeMutablePointer<S>?) {
                     conv2dBackward(p, x.baseAddress!, w.baseAddress!, g.baseAddress!, dWeight: dw, dInput: dx)
                 }
+                func withInput(_ dw: UnsafeMutablePointer<S>?) -> [S]? {
+                    // (An empty batch still gets its weight gradient, zeros.)
+                    guard wantInput, !input.isEmpty else {
+                        run(dw, nil)
+                        return wantInput ? [] : nil
+                    }
+                    return uninitializedArray(count: input.count) { run(dw, $0) }
+                }
+                guard wantWeight, !weight.isEmpty else { return (wantWeight ? [] : nil, withInput(nil)) }
+                var dInput: [S]? = nil
+                let dWeight: [S] = uninitializedArray(count: weight.count) { dInput = withInput($0) }
+                return (dWeight, dInput)
             }
         }
     }
-    return (dWeight, dInput)
 }
 
 /// body(pointer to a's storage, or nil).
 private func withOptionalPointer<S, R>(_ a: [S]?, _ body: (UnsafePointer<S>?) -> R) -> R {
     guard let a else { return body(nil) }
     return a.withUnsafeBufferPointer { body($0.baseAddress!) }
-}
-
-/// body(pointers to a's and b's storage, each nil when the array is).
-private func withOptionalMutablePointers<S>(
-    _ a: inout [S]?, _ b: inout [S]?, _ body: (UnsafeMutablePointer<S>?, UnsafeMutablePointer<S>?) -> Void
-) {
-    func second(_ pa: UnsafeMutablePointer<S>?) {
-        guard b != nil else { return body(pa, nil) }
-        b!.withUnsafeMutableBufferPointer { body(pa, $0.baseAddress!) }
-    }
-    guard a != nil else { return second(nil) }
-    a!.withUnsafeMutableBufferPointer { second($0.baseAddress!) }
 }
 
 // weight (O, C, KH, KW) [* mask] -> the active taps and W' (O, C*T) over them. A tap is active

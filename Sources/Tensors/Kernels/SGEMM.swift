@@ -60,8 +60,7 @@ enum SGEMMBlocking {
 
 /// One operand as stored: `transposed` means op(X) = X^T, and `stride` is the distance between
 /// consecutive stored rows. With `rowStarts`, stored row r starts at base + rowStarts[r] instead:
-/// an operand gathered from a larger array without copying it (the shifted image rows of a
-/// stride-1 convolution, Convolution.swift).
+/// an operand gathered from a larger array without copying it.
 struct MatrixOperand {
     let base: UnsafePointer<Float>
     let transposed: Bool
@@ -265,9 +264,43 @@ private func packA(
     }
 }
 
+/// The tile rows x columns (at most MR x NR) of C at `tile` (row stride ldc) = [C +] A panel (kc x MR)
+/// . B panel (kc x NR), both packed and zero-padded. A partial tile is computed into the scratch
+/// tile `edge` (MR x NR; without FMA only the rows that exist, when there are at most four), then
+/// the part inside C is copied (or added) over: every element gets the same sum either way.
+@inline(__always)
+func microTile(
+    _ kc: Int, _ panelA: UnsafePointer<Float>, _ panelB: UnsafePointer<Float>, _ tile: UnsafeMutablePointer<Float>,
+    _ ldc: Int, rows mr: Int, columns nr: Int, add: Bool, edge: UnsafeMutablePointer<Float>
+) {
+    typealias B = SGEMMBlocking
+    if mr == B.mr && nr == B.nr {
+        #if WORKBOOK_FMA
+            microKernelFMA(kc, panelA, panelB, tile, ldc, add: add)
+        #else
+            microKernel(kc, panelA, panelB, tile, ldc, add: add)
+        #endif
+        return
+    }
+    #if WORKBOOK_FMA
+        microKernelFMA(kc, panelA, panelB, edge, B.nr, add: false)
+    #else
+        if mr <= 4 {
+            microKernelPartial(mr, kc, panelA, panelB, edge)
+        } else {
+            microKernel(kc, panelA, panelB, edge, B.nr, add: false)
+        }
+    #endif
+    for r in 0..<mr {
+        for q in 0..<nr {
+            tile[r * ldc + q] = add ? tile[r * ldc + q] + edge[r * B.nr + q] : edge[r * B.nr + q]
+        }
+    }
+}
+
 // k-slice p0..<p0+kc and columns j0..<j0+nc of op(B), as micro-panels of NR columns: for each p,
 // NR consecutive values of row p. Columns past the end are zeros.
-private func packB(
+func packB(
     _ b: MatrixOperand, depth p0: Int, _ kc: Int, columns j0: Int, _ nc: Int, into dst: UnsafeMutablePointer<Float>
 ) {
     let nr = SGEMMBlocking.nr
@@ -342,31 +375,7 @@ private func sgemmBlock(
                         let mr = min(B.mr, mc - ir)
                         let panelA = packedA + ir * kc * B.copies
                         let tile = c + (ic + ir) * ldc + jc + jr
-                        if mr == B.mr && nr == B.nr {
-                            #if WORKBOOK_FMA
-                                microKernelFMA(kc, panelA, panelB, tile, ldc, add: add)
-                            #else
-                                microKernel(kc, panelA, panelB, tile, ldc, add: add)
-                            #endif
-                            continue
-                        }
-                        // A partial tile is computed into a scratch tile (the packed panels are
-                        // zero-padded; without FMA only the rows that exist, when there are at
-                        // most four), then the part inside C is copied (or added) over.
-                        #if WORKBOOK_FMA
-                            microKernelFMA(kc, panelA, panelB, edge, B.nr, add: false)
-                        #else
-                            if mr <= 4 {
-                                microKernelPartial(mr, kc, panelA, panelB, edge)
-                            } else {
-                                microKernel(kc, panelA, panelB, edge, B.nr, add: false)
-                            }
-                        #endif
-                        for r in 0..<mr {
-                            for q in 0..<nr {
-                                tile[r * ldc + q] = add ? tile[r * ldc + q] + edge[r * B.nr + q] : edge[r * B.nr + q]
-                            }
-                        }
+                        microTile(kc, panelA, panelB, tile, ldc, rows: mr, columns: nr, add: add, edge: edge)
                     }
                 }
             }
