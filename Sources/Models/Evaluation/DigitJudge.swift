@@ -158,6 +158,14 @@ extension DigitJudge {
 
     /// softmax(a) of every image, N rows of `classes` probabilities, in batches without gradients.
     public func probabilities(_ pixels: [UInt8], batchSize: Int = 250) -> [[Double]] {
+        rows(of: pixels, batchSize: batchSize) { logits($0).softmax(alongAxis: -1) }
+    }
+
+    /// `f` of every image, one row per image: the images go through `f` in batches of `batchSize`,
+    /// without gradients, and each row of its [batch, k] output becomes one row of Doubles.
+    private func rows(
+        of pixels: [UInt8], batchSize: Int, _ f: (Tensor<Float>) -> Tensor<Float>
+    ) -> [[Double]] {
         let d = height * width
         let n = pixels.count / d
         var out: [[Double]] = []
@@ -165,8 +173,9 @@ extension DigitJudge {
         withoutGradient {
             for start in stride(from: 0, to: n, by: batchSize) {
                 let end = Swift.min(start + batchSize, n)
-                let p = logits(input(Array(pixels[start * d..<end * d]))).softmax(alongAxis: -1)
-                for m in 0..<(end - start) { out.append(p.scalars[m * classes..<(m + 1) * classes].map(Double.init)) }
+                let y = f(input(Array(pixels[start * d..<end * d])))
+                let k = y.shape[1]
+                for m in 0..<(end - start) { out.append(y.scalars[m * k..<(m + 1) * k].map(Double.init)) }
             }
         }
         return out
@@ -185,20 +194,7 @@ extension DigitJudge {
 
     /// The penultimate features f of every image, N rows of `featureCount` values.
     public func featureVectors(_ pixels: [UInt8], batchSize: Int = 250) -> [[Double]] {
-        let d = height * width
-        let n = pixels.count / d
-        var out: [[Double]] = []
-        out.reserveCapacity(n)
-        withoutGradient {
-            for start in stride(from: 0, to: n, by: batchSize) {
-                let end = Swift.min(start + batchSize, n)
-                let f = features(input(Array(pixels[start * d..<end * d])))
-                for m in 0..<(end - start) {
-                    out.append(f.scalars[m * featureCount..<(m + 1) * featureCount].map(Double.init))
-                }
-            }
-        }
-        return out
+        rows(of: pixels, batchSize: batchSize) { features($0) }
     }
 
     /// The judge's verdict on a set of samples (N x H x W levels, the judge's `levels`).
