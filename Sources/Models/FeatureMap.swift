@@ -21,17 +21,19 @@ struct FeatureMap<Scalar: TensorScalar> {
 
     /// Rows `rows` and columns `columns` of every image's map, side by side: [1, C, rows, N columns],
     /// zero where the window reaches outside the image (the zero padding of the full convolution).
-    func windows(rows: Range<Int>, columns: Range<Int>) -> Tensor<Scalar> {
+    /// `reading` (offsets from the window's first row) names the rows the convolution's active taps
+    /// read; the others are left zero, not copied: a dilated kernel's window is mostly rows that
+    /// no tap reads.
+    func windows(rows: Range<Int>, columns: Range<Int>, reading: [Int]? = nil) -> Tensor<Scalar> {
         let (h, w, n) = (rows.count, columns.count, count)
         var out = [Scalar](repeating: 0, count: channels * h * n * w)
-        let y0 = Swift.max(rows.lowerBound, 0)
-        let y1 = Swift.min(rows.upperBound, height)
         let x0 = Swift.max(columns.lowerBound, 0)
         let x1 = Swift.min(columns.upperBound, width)
-        if y0 < y1 && x0 < x1 {
+        let read = (reading ?? Array(0..<h)).map { rows.lowerBound + $0 }.filter { $0 >= 0 && $0 < height }
+        if !read.isEmpty && x0 < x1 {
             for m in 0..<n {
                 for c in 0..<channels {
-                    for y in y0..<y1 {
+                    for y in read {
                         let from = ((m * channels + c) * height + y) * width
                         let to = (c * h + y - rows.lowerBound) * n * w + m * w - columns.lowerBound
                         for x in x0..<x1 { out[to + x] = values[from + x] }
@@ -43,8 +45,9 @@ struct FeatureMap<Scalar: TensorScalar> {
     }
 
     /// The k x k windows centred on (row, column), side by side: [1, C, k, N k].
-    func windows(centredOn row: Int, _ column: Int, size k: Int) -> Tensor<Scalar> {
-        windows(rows: (row - k / 2)..<(row + k / 2 + 1), columns: (column - k / 2)..<(column + k / 2 + 1))
+    func windows(centredOn row: Int, _ column: Int, size k: Int, reading: [Int]? = nil) -> Tensor<Scalar> {
+        windows(
+            rows: (row - k / 2)..<(row + k / 2 + 1), columns: (column - k / 2)..<(column + k / 2 + 1), reading: reading)
     }
 
     /// Writes a block [1, C, h, N w] laid out as `windows` returns it (image n's block in columns

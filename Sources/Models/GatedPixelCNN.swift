@@ -100,6 +100,11 @@ public struct GatedPixelCNNLayer<Scalar: TensorScalar>: Layer {
         return (0..<k).map { i in (0..<k).map { j in m[i * k + j] != 0 ? 1 : 0 } }
     }
 
+    /// The rows of a stack's kernel that hold an active tap: the only rows of a window it reads.
+    static func rowsRead(by conv: Conv2d<Scalar>) -> [Int] {
+        pattern(of: conv).enumerated().filter { $0.element.contains(1) }.map(\.offset)
+    }
+
     /// tanh(x_{1..p}) * sigmoid(x_{p+1..2p}) along the channel axis of [N, 2p, h, w].
     func gate(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
         let p = channels
@@ -226,6 +231,9 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
         }
         // Per layer: v' (pre-gate, 2p), v (p) and h (p).
         var (preVertical, vertical, horizontal) = (maps(2 * p), maps(p), maps(p))
+        // Of a dilated layer's (k - 1) d + 1 window rows, only k (vertical) or 1 (horizontal) are read.
+        let verticalRows = layers.map { GatedPixelCNNLayer.rowsRead(by: $0.vertical) }
+        let horizontalRows = layers.map { GatedPixelCNNLayer.rowsRead(by: $0.horizontal) }
         withoutGradient {
             for r in 0..<height {
                 for (l, layer) in layers.enumerated() {
@@ -235,7 +243,7 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
                     let q = layer.kernelSize / 2
                     let below = l == 0 ? input : vertical[l - 1]
                     let pre = layer.vertical.valid(
-                        below.windows(rows: (r - q)..<(r + q + 1), columns: -q..<(width + q)))
+                        below.windows(rows: (r - q)..<(r + q + 1), columns: -q..<(width + q), reading: verticalRows[l]))
                     preVertical[l].write(pre, width: width, stride: width + 2 * q, row: r, column: 0)
                     vertical[l].write(layer.gate(pre), width: width, stride: width + 2 * q, row: r, column: 0)
                 }
@@ -245,7 +253,8 @@ public struct GatedPixelCNN<Scalar: TensorScalar>: AutoregressiveImageModel {
                         let size = layer.kernelSize
                         let below = l == 0 ? input : horizontal[l - 1]
                         let pre =
-                            layer.horizontal.valid(below.windows(centredOn: r, c, size: size), stride: size)
+                            layer.horizontal.valid(
+                                below.windows(centredOn: r, c, size: size, reading: horizontalRows[l]), stride: size)
                             + layer.verticalToHorizontal(
                                 preVertical[l].windows(rows: r..<(r + 1), columns: c..<(c + 1)))
                         h = layer.horizontalStep(pre, input: h)

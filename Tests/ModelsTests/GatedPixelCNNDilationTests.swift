@@ -111,3 +111,32 @@ struct GatedPixelCNNDilationTests {
         #expect(draws[0].stepLogProbabilities == draws[1].stepLogProbabilities)
     }
 }
+
+@Suite("Sampler windows: only the rows a dilated kernel reads are copied")
+struct SamplerWindowTests {
+    /// A window restricted to some rows holds the full window's values in those rows and zeros in
+    /// the others; a dilated gated layer's stacks read the rows of its k x k taps only.
+    @Test func restrictedWindowsKeepTheReadRowsAndZeroTheRest() {
+        var map = FeatureMap<Double>(count: 2, channels: 3, height: 6, width: 5)
+        map.values = (0..<map.values.count).map { Double($0 + 1) }
+        let reading = [0, 2, 4]
+        for (rows, columns) in [(-2..<3, -2..<7), (1..<6, 0..<5), (3..<8, 2..<4)] {
+            let full = map.windows(rows: rows, columns: columns)
+            let kept = map.windows(rows: rows, columns: columns, reading: reading)
+            #expect(full.shape == kept.shape)
+            let (h, rowLength) = (rows.count, full.shape[3])
+            for c in 0..<3 {
+                for y in 0..<h {
+                    let range = ((c * h + y) * rowLength)..<((c * h + y + 1) * rowLength)
+                    let expected =
+                        reading.contains(y) ? Array(full.scalars[range]) : Array(repeating: 0, count: rowLength)
+                    #expect(Array(kept.scalars[range]) == expected, "rows \(rows), channel \(c), window row \(y)")
+                }
+            }
+        }
+        var rng = Random(seed: 3)
+        let layer = GatedPixelCNNLayer<Double>(4, 2, kernelSize: 3, mask: .b, dilation: 4, using: &rng)
+        #expect(GatedPixelCNNLayer.rowsRead(by: layer.vertical) == [0, 4])
+        #expect(GatedPixelCNNLayer.rowsRead(by: layer.horizontal) == [4])
+    }
+}

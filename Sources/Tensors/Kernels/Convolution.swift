@@ -478,7 +478,16 @@ func packConvWeight<S: TensorScalar>(_ w: [S], mask: [S]?, _ g: ConvGeometry, ou
     let pairs = outChannels * g.channels
     var taps = ConvTaps.all(g)
     if let mask {
-        taps = ConvTaps(offsets: (0..<area).filter { tap in (0..<pairs).contains { mask[$0 * area + tap] != 0 } })
+        // One pass over the mask in memory order (pair by pair), not one strided pass per tap: a
+        // dilated kernel is mostly inactive taps, and each of those needs every pair read.
+        var active = [Bool](repeating: false, count: area)
+        mask.withUnsafeBufferPointer { m in
+            for pair in 0..<pairs {
+                let row = pair * area
+                for tap in 0..<area where m[row + tap] != 0 { active[tap] = true }
+            }
+        }
+        taps = ConvTaps(offsets: (0..<area).filter { active[$0] })
     }
     let t = taps.count
     var packed = [S](repeating: 0, count: pairs * t)
