@@ -26,6 +26,9 @@ struct FeatureMap<Scalar: TensorScalar> {
     /// no tap reads.
     func windows(rows: Range<Int>, columns: Range<Int>, reading: [Int]? = nil) -> Tensor<Scalar> {
         let (h, w, n) = (rows.count, columns.count, count)
+        precondition(
+            reading?.allSatisfy { (0..<h).contains($0) } ?? true,
+            "window rows to read \(reading!) must lie in 0..<\(h), the window's height")
         var out = [Scalar](repeating: 0, count: channels * h * n * w)
         let x0 = Swift.max(columns.lowerBound, 0)
         let x1 = Swift.min(columns.upperBound, width)
