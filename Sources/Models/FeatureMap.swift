@@ -30,13 +30,14 @@ struct FeatureMap<Scalar: TensorScalar> {
             reading?.allSatisfy { (0..<h).contains($0) } ?? true,
             "window rows to read \(reading!) must lie in 0..<\(h), the window's height")
         var out = [Scalar](repeating: 0, count: channels * h * n * w)
+        let y0 = Swift.max(rows.lowerBound, 0)
+        let y1 = Swift.min(rows.upperBound, height)
         let x0 = Swift.max(columns.lowerBound, 0)
         let x1 = Swift.min(columns.upperBound, width)
-        let read = (reading ?? Array(0..<h)).map { rows.lowerBound + $0 }.filter { $0 >= 0 && $0 < height }
-        if !read.isEmpty && x0 < x1 {
+        if y0 < y1 && x0 < x1 {
             for m in 0..<n {
                 for c in 0..<channels {
-                    for y in read {
+                    for y in y0..<y1 where reading?.contains(y - rows.lowerBound) ?? true {
                         let from = ((m * channels + c) * height + y) * width
                         let to = (c * h + y - rows.lowerBound) * n * w + m * w - columns.lowerBound
                         for x in x0..<x1 { out[to + x] = values[from + x] }
