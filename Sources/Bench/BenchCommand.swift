@@ -16,7 +16,7 @@ struct BenchCommand: ParsableCommand {
             "Throughput of the tensor library on the lecture's models, against the machine's FMA ceiling and Benchmarks/peers.py."
     )
 
-    static let sections = ["sgemm", "conv", "pixelcnn", "lstm", "vae", "gan", "memory", "data"]
+    static let sections = ["sgemm", "conv", "pixelcnn", "gated", "lstm", "vae", "gan", "memory", "data"]
 
     @Option(help: "Comma-separated workloads to run, from: \(sections.joined(separator: ",")).")
     var only: String = sections.joined(separator: ",")
@@ -74,6 +74,7 @@ struct BenchCommand: ParsableCommand {
             case "sgemm": measured = benchSGEMM(options)
             case "conv": measured = benchConv(options)
             case "pixelcnn": measured = benchPixelCNN(options)
+            case "gated": measured = benchGatedPixelCNN(options)
             case "lstm": measured = benchLSTM(options)
             case "vae": measured = benchVAE(options)
             case "gan": measured = benchGAN(options)

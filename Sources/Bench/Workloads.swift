@@ -123,6 +123,41 @@ func benchPixelCNN(_ options: TimingOptions) -> [Measurement] {
     ]
 }
 
+// MARK: - Gated PixelCNN
+
+/// Chapter 3's gated PixelCNN on MNIST (`ch3-pixelcnn --mnist-gated`): 16 channels per stack, a
+/// 7x7 first layer, six 3x3 layers dilated 1, 2, 4, 8, 8, 1, a 1x1 ReLU layer of 32, one logit per
+/// pixel; a training step on a minibatch of 16 binarised 28 x 28 images, as the chapter trains it.
+func benchGatedPixelCNN(_ options: TimingOptions) -> [Measurement] {
+    let batch = 16
+    var rng = Random(seed: 0)
+    let model = GatedPixelCNN<Float>(
+        height: 28, width: 28, levels: 2, channels: 16, layers: 7, firstKernel: 7, outputHidden: 32,
+        dilations: [1, 2, 4, 8, 8, 1], using: &rng)
+    let adam = Adam<Float>(learningRate: 1e-3)
+    let pixels = (0..<(batch * model.dimension)).map { _ in UInt8(rng.index(below: 2)) }
+    let parameters = model.parameters
+    let step = time(options) {
+        let (loss, grads) = valueAndGradient(of: parameters) { model.loss(pixels) }
+        adam.update(parameters, with: grads)
+        sink += loss.item
+    }
+    let forward = time(options) { sink += withoutGradient { model.logits(model.inputs(pixels)) }.scalars[0] }
+    // Every active weight once per pixel forward; backward twice that, less the first layer's input gradient.
+    let forwardFlops = 2 * Double(batch * model.dimension * model.multiplyAddsPerPixel)
+    let count = parameters.map(\.value.count).reduce(0, +)
+    let name = "train step B16 28x28 dilated (\(count) params)"
+    return [
+        Measurement(
+            section: "gated", name: name, ms: step.median, msMin: step.min, msMax: step.max, cpuMs: step.cpu,
+            flops: 3 * forwardFlops, peer: PeerKey(section: "gated", name: name, impl: "torch")),
+        Measurement(
+            section: "gated", name: "forward only B16 (no grad)", ms: forward.median, msMin: forward.min,
+            msMax: forward.max, cpuMs: forward.cpu, flops: forwardFlops,
+            peer: PeerKey(section: "gated", name: "forward only B16 (no grad)", impl: "torch")),
+    ]
+}
+
 // MARK: - LSTM PixelRNN
 
 func benchLSTM(_ options: TimingOptions) -> [Measurement] {

@@ -106,10 +106,7 @@ public struct GatedPixelCNNLayer<Scalar: TensorScalar>: Layer {
     }
 
     /// tanh(x_{1..p}) * sigmoid(x_{p+1..2p}) along the channel axis of [N, 2p, h, w].
-    func gate(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-        let p = channels
-        return x.slice(0..<p, alongAxis: 1).tanh() * x.slice(p..<(2 * p), alongAxis: 1).sigmoid()
-    }
+    func gate(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.tanhSigmoidGate() }
 
     /// The horizontal stack's output from h' and the layer's input h_in at the same positions.
     func horizontalStep(_ preactivation: Tensor<Scalar>, input: Tensor<Scalar>) -> Tensor<Scalar> {

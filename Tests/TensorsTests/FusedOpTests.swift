@@ -73,6 +73,13 @@ struct FusedOpTests {
         expectGradientsMatch([x]) { $0[0].logSoftmax(alongAxis: 2).exp() * 0.5 }
     }
 
+    @Test func tanhSigmoidGateGradients() {
+        // [N, 2p, H, W] with p = 3 and a plane of 5: the halves are not whole vectors of eight.
+        expectGradientsMatch([randomTensor([2, 6, 1, 5], seed: 70, low: -3, high: 3)]) { $0[0].tanhSigmoidGate() }
+        // A gradient arriving through a later op, and a rank-2 input (one feature per half).
+        expectGradientsMatch([randomTensor([3, 2], seed: 71, low: -3, high: 3)]) { ($0[0].tanhSigmoidGate() * 2).exp() }
+    }
+
     // MARK: Fused against composed, in Float
 
     @Test func softmaxMatchesComposedForm() {
@@ -88,6 +95,37 @@ struct FusedOpTests {
         let p = x.softmax()
         expectClose(p.scalars, x.logSoftmax().exp().scalars, tolerance: 1e-6)
         #expect(Tensor<Float>(shape: [1, 3], scalars: [-.infinity, 0, -.infinity]).softmax().scalars == [0, 1, 0])
+    }
+
+    /// The fused gate is the three ops and two slices it replaces, bit for bit (values and
+    /// gradients), in Float (eight lanes, split over threads past 32k elements, tails padded) and in
+    /// Double (the scalar loops). Negative control: the halves swapped, sigmoid(a) . tanh(b), is a
+    /// different function, and the same comparison tells it apart.
+    @Test func tanhSigmoidGateMatchesComposedForm() {
+        func compare<S: TensorScalar>(_ shape: [Int], _ type: S.Type, seed: UInt64) {
+            var rng = Random(seed: seed)
+            let x = Tensor<S>.uniform(shape, low: -6, high: 6, using: &rng)
+            var half = shape
+            half[1] /= 2
+            let weights = Tensor<S>.normal(half, using: &rng)
+            let p = half[1]
+            func run(_ gate: (Tensor<S>) -> Tensor<S>) -> ([S], [S]) {
+                let (value, grads) = valueAndGradient(at: [x]) { (gate($0[0]) * weights).sum() }
+                return (gate(x).scalars + [value.item], grads[0].scalars)
+            }
+            let fused = run { $0.tanhSigmoidGate() }
+            let composed = run { $0.slice(0..<p, alongAxis: 1).tanh() * $0.slice(p..<(2 * p), alongAxis: 1).sigmoid() }
+            /// How many elements differ (0 for the same bits, or -1 and -0 apart).
+            func differing(_ a: [S], _ b: [S]) -> Int { a.count == b.count ? zip(a, b).filter { $0 != $1 }.count : -1 }
+            #expect(differing(fused.0, composed.0) == 0, "values of \(S.self) \(shape)")
+            #expect(differing(fused.1, composed.1) == 0, "gradients of \(S.self) \(shape)")
+            let swapped = run { $0.slice(0..<p, alongAxis: 1).sigmoid() * $0.slice(p..<(2 * p), alongAxis: 1).tanh() }
+            #expect(
+                differing(swapped.0, composed.0) > 0 && differing(swapped.1, composed.1) > 0, "the control must differ")
+        }
+        compare([16, 32, 28, 28], Float.self, seed: 72)  // the gated PixelCNN's shape on MNIST: threads
+        compare([3, 10, 1, 7], Float.self, seed: 73)  // runs of 35 with tails, across block boundaries
+        compare([2, 6, 3, 3], Double.self, seed: 74)
     }
 
     @Test func lstmCellMatchesComposedStep() {

@@ -117,6 +117,22 @@ extension Tensor {
         }
     }
 
+    /// The gated unit of the gated PixelCNN: tanh(a) . sigmoid(b), where a and b are the first and
+    /// second halves of axis 1, [N, 2p, ...] -> [N, p, ...]. The same values and gradients, bit for
+    /// bit, as `slice(0..<p, alongAxis: 1).tanh() * slice(p..<(2 * p), alongAxis: 1).sigmoid()`, in
+    /// one pass each way (GateKernels.swift).
+    public func tanhSigmoidGate() -> Tensor {
+        precondition(rank >= 2 && shape[1] % 2 == 0, "the gate needs an even axis 1 of [N, 2p, ...], got \(shape)")
+        var half = shape
+        half[1] /= 2
+        let (blocks, inner) = (shape[0], half.dropFirst().reduce(1, *))
+        let (y, t, s) = gateForward(scalars, blocks: blocks, inner: inner)
+        let shape = self.shape
+        return Tensor.differentiable(op: "tanh-sigmoid gate", output: Tensor(shape: half, scalars: y), inputs: [self]) {
+            g in [Tensor(shape: shape, scalars: gateBackward(g.scalars, t: t, s: s, blocks: blocks, inner: inner))]
+        }
+    }
+
     public func relu() -> Tensor {
         let x = self
         // The gradient passes where x > 0 and stops elsewhere.
