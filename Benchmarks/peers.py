@@ -30,7 +30,7 @@ try:
 except ImportError:  # numpy alone still gives the SGEMM figures
     torch = None
 
-SECTIONS = ["sgemm", "conv", "pixelcnn", "lstm", "vae", "gan"]
+SECTIONS = ["sgemm", "conv", "pixelcnn", "gated", "lstm", "vae", "gan"]
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--threads", type=int, default=2, help="threads for torch (numpy's BLAS: set OMP_NUM_THREADS)")
@@ -162,6 +162,86 @@ def pixelcnn():
     count = sum(p.numel() for p in model.parameters())
     record("pixelcnn", f"train step B32 28x28 ({count} params)", "torch", step, flops=train_flops)
     record("pixelcnn", "forward only B32 (no grad)", "torch", forward, flops=forward_flops)
+
+
+def gated():
+    """Chapter 3's gated PixelCNN on MNIST (van den Oord et al. 2016, figure 2), as GatedPixelCNN
+    in Sources/Models builds it: p = 16 channels per stack, a 7x7 first layer with masks A, six 3x3
+    layers with masks B dilated 1, 2, 4, 8, 8, 1 (torch's own dilation), a 1x1 ReLU layer of 32 and
+    one logit per pixel; a training step on 16 binarised 28 x 28 images."""
+    batch, size, p = 16, 28, 16
+    torch.manual_seed(0)
+
+    def stack_masks(kind, k):
+        """The vertical mask (rows above; mask B also the centre row) and the horizontal one (the
+        row's taps left of the centre; mask B also the centre), k x k."""
+        c = k // 2
+        vertical = torch.zeros(k, k)
+        vertical[:c + (1 if kind == "B" else 0), :] = 1
+        horizontal = torch.zeros(k, k)
+        horizontal[c, :c + (1 if kind == "B" else 0)] = 1
+        return vertical, horizontal
+
+    class Layer(nn.Module):
+        def __init__(self, cin, kind, k, dilation):
+            super().__init__()
+            self.pad = dilation * (k // 2)
+            self.dilation = dilation
+            self.vertical = nn.Conv2d(cin, 2 * p, k)
+            self.horizontal = nn.Conv2d(cin, 2 * p, k)
+            self.to_horizontal = nn.Conv2d(2 * p, 2 * p, 1)
+            self.out = nn.Conv2d(p, p, 1)
+            self.residual = kind == "B"
+            v, h = stack_masks(kind, k)
+            self.register_buffer("vmask", v)
+            self.register_buffer("hmask", h)
+
+        def conv(self, layer, mask, x):
+            return F.conv2d(x, layer.weight * mask, layer.bias, padding=self.pad, dilation=self.dilation)
+
+        def forward(self, v, h):
+            vp = self.conv(self.vertical, self.vmask, v)
+            hp = self.conv(self.horizontal, self.hmask, h) + self.to_horizontal(vp)
+            gate = lambda x: torch.tanh(x[:, :p]) * torch.sigmoid(x[:, p:])
+            out = self.out(gate(hp))
+            return gate(vp), h + out if self.residual else out
+
+    class Gated(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.ModuleList(
+                [Layer(1, "A", 7, 1)] + [Layer(p, "B", 3, d) for d in (1, 2, 4, 8, 8, 1)])
+            self.hidden = nn.Conv2d(p, 32, 1)
+            self.output = nn.Conv2d(32, 1, 1)
+
+        def forward(self, x):
+            v, h = x, x
+            for layer in self.layers:
+                v, h = layer(v, h)
+            return self.output(F.relu(self.hidden(h)))
+
+    model = Gated()
+    adam = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.bernoulli(torch.full((batch, 1, size, size), 0.5))
+
+    def step():
+        adam.zero_grad(set_to_none=True)
+        (F.binary_cross_entropy_with_logits(model(x), x, reduction="sum") / batch).backward()
+        adam.step()
+
+    def forward():
+        with torch.no_grad():
+            model(x)
+
+    # Multiply-adds per pixel, counting only the weights the masks keep (as bench counts them).
+    macs = 0
+    for layer in model.layers:
+        cin = layer.vertical.in_channels
+        macs += 2 * p * cin * int(layer.vmask.sum() + layer.hmask.sum()) + (2 * p) ** 2 + p * p
+    macs += p * 32 + 32
+    forward_flops = 2.0 * batch * size * size * macs
+    record("gated", "train step B16 28x28, dilations 1,2,4,8,8,1", "torch", step, flops=3 * forward_flops)
+    record("gated", "forward only B16 (no grad)", "torch", forward, flops=forward_flops)
 
 
 def lstm():
