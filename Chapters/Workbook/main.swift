@@ -34,6 +34,14 @@ struct WorkbookCommand: ParsableCommand {
         let folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent()
         let started = Date()
+        // The chapters share one sample judge: the first to score samples trains it and saves its
+        // weights in this folder, the others load them (SampleJudge, WORKBOOK_JUDGE_CACHE).
+        let judgeFolder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "generative-workbook-judge-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: judgeFolder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: judgeFolder) }
+        var environment = ProcessInfo.processInfo.environment
+        environment[SampleJudge.cacheVariable] = judgeFolder.path
         for entry in selected {
             let exe = folder.appendingPathComponent(entry.executable)
             guard FileManager.default.isExecutableFile(atPath: exe.path) else {
@@ -44,6 +52,7 @@ struct WorkbookCommand: ParsableCommand {
             let process = Process()
             process.executableURL = exe
             process.arguments = options.arguments
+            process.environment = environment
             try process.run()
             process.waitUntilExit()
             if process.terminationStatus != 0 {

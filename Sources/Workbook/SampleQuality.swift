@@ -10,10 +10,16 @@ import Tensors
 ///
 /// Every chapter that scores samples trains the same judge: its generator is derived from the
 /// chapter's seed alone, `Random(seed: seed ^ SampleJudge.salt)`, and draws nothing from the
-/// chapter's own generator, so scoring samples changes no other number of a chapter.
+/// chapter's own generator, so scoring samples changes no other number of a chapter. Within one
+/// `workbook` run the chapters share it: the runner names a folder in `WORKBOOK_JUDGE_CACHE`, the
+/// first chapter to need the judge trains it and saves its weights there, and the later ones load
+/// those weights (the same bits they would have trained; `SampleJudgeCacheTests`). A chapter
+/// started alone trains its own.
 public final class SampleJudge {
     /// Mixed into the seed so the judge's draws are its own ("judge" in ASCII).
     public static let salt: UInt64 = 0x6A_7564_6765
+    /// The environment variable that names the folder of a workbook run's shared judge.
+    public static let cacheVariable = "WORKBOOK_JUDGE_CACHE"
     public let judge: DigitJudge
     /// The judge's accuracy on the binarised test split (labels).
     public let testAccuracy: Double
@@ -22,16 +28,46 @@ public final class SampleJudge {
     /// The verdicts on the test and on the training images: where a perfect model would land.
     public let testScore: JudgeScore
     public let trainingScore: JudgeScore
+    /// Whether the judge was loaded from the run's shared folder rather than trained here.
+    public let loaded: Bool
 
-    public init(seed: UInt64, quick: Bool) throws {
+    /// The judge of `seed` (and `quick`): loaded from `cache` when that folder holds it, else
+    /// trained and, with a `cache`, saved there for the next chapter.
+    public init(seed: UInt64, quick: Bool, cache: URL? = nil) throws {
         let splits = try RealDataset.mnist5k.loadSplits()
         let (train, test) = (splits.train.binarized(), splits.test.binarized())
-        var rng = Random(seed: seed ^ Self.salt)
-        judge = DigitJudge.train(on: train, training: DigitJudge.Training(epochs: quick ? 2 : 12), using: &rng)
+        (judge, loaded) = try Self.judge(in: cache, key: "seed\(seed)\(quick ? "-quick" : "")") {
+            var rng = Random(seed: seed ^ Self.salt)
+            return DigitJudge.train(on: train, training: DigitJudge.Training(epochs: quick ? 2 : 12), using: &rng)
+        }
         testAccuracy = judge.accuracy(on: test)
         testScore = judge.score(test.pixels)
         trainingScore = judge.score(train.pixels)
         testMoments = FrechetDistance.Moments(testScore.features)
+    }
+
+    /// The judge saved under `key` in `folder`, or (no folder, no such file, or a file that does
+    /// not decode) `train()`'s, then saved there. A file that does not decode is reported and replaced.
+    static func judge(in folder: URL?, key: String, train: () throws -> DigitJudge) throws -> (DigitJudge, loaded: Bool)
+    {
+        guard let folder else { return (try train(), false) }
+        let file = folder.appendingPathComponent("digit-judge-\(key).bin")
+        if let data = FileManager.default.contents(atPath: file.path) {
+            do {
+                return (try DigitJudge(decoding: [UInt8](data)), true)
+            } catch {
+                print("the shared judge in \(file.path) is unreadable (\(error)); training it again")
+            }
+        }
+        let judge = try train()
+        do {
+            try Data(judge.encoded()).write(to: file, options: .atomic)
+        } catch {
+            throw WorkbookError(
+                "cannot save the sample judge to \(file.path) (\(error.localizedDescription)); the folder in \(cacheVariable) must be writable"
+            )
+        }
+        return (judge, false)
     }
 
     /// The Frechet distance between the judge's features of a set of samples and of the test images.
@@ -41,11 +77,19 @@ public final class SampleJudge {
 }
 
 extension Chapter {
-    /// The sample judge, trained on first use in this chapter (a few seconds).
+    /// The sample judge, trained on first use in this chapter (a few seconds), or loaded from the
+    /// folder a `workbook` run shares among its chapters (`SampleJudge`).
     public func sampleJudge() throws -> SampleJudge {
         if let judge = cachedJudge { return judge }
-        let (judge, seconds) = try timed { try SampleJudge(seed: options.seed, quick: options.quick) }
-        print(String(format: "the sample judge: trained in %.1f s, test accuracy %.3f", seconds, judge.testAccuracy))
+        let cache = ProcessInfo.processInfo.environment[SampleJudge.cacheVariable].map { URL(fileURLWithPath: $0) }
+        let (judge, seconds) = try timed { try SampleJudge(seed: options.seed, quick: options.quick, cache: cache) }
+        print(
+            judge.loaded
+                ? String(
+                    format: "the sample judge: loaded (trained by an earlier chapter of this run), test accuracy %.3f",
+                    judge.testAccuracy)
+                : String(format: "the sample judge: trained in %.1f s, test accuracy %.3f", seconds, judge.testAccuracy)
+        )
         cachedJudge = judge
         return judge
     }

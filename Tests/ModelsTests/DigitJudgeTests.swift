@@ -105,4 +105,40 @@ struct DigitJudgeTests {
         #expect(s.classHistogram == [1, 1, 1])
         #expect(abs(s.classEntropy - log(3)) < 1e-12)
     }
+
+    /// A judge encoded and decoded is the same judge: the same weights and the same probabilities,
+    /// bit for bit, on the test images. Controls: one weight changed in the bytes decodes to a judge
+    /// whose probabilities differ (the comparison can fail); bytes cut short, another header, a
+    /// byte too many, or another judge's bytes under this judge's sizes are refused with a message.
+    @Test func encodedJudgeDecodesToTheSameJudge() throws {
+        let judge = Self.judge
+        let bytes = judge.encoded()
+        let decoded = try DigitJudge(decoding: bytes)
+        let pixels = Array(Self.data.test.pixels[0..<(200 * 784)])
+        #expect(zip(judge.parameters, decoded.parameters).allSatisfy { $0.value.scalars == $1.value.scalars })
+        #expect(judge.probabilities(pixels) == decoded.probabilities(pixels))
+        #expect(decoded.encoded() == bytes)
+
+        // The control: the last weight of the first convolution's first filter, its sign flipped.
+        var changed = bytes
+        let firstWeight = 8 * 9 + 8  // header words, then the first parameter's element count
+        changed[firstWeight + 4 * 24 + 3] ^= 0x80
+        #expect(try DigitJudge(decoding: changed).probabilities(pixels) != judge.probabilities(pixels))
+
+        func refused(_ b: [UInt8], _ words: String) -> Bool {
+            do {
+                _ = try DigitJudge(decoding: b)
+                return false
+            } catch {
+                return "\(error)".contains(words)
+            }
+        }
+        #expect(refused(Array(bytes.dropLast(3)), "end at"))
+        #expect(refused([0x41] + bytes.dropFirst(), "not a digit judge"))
+        #expect(refused(bytes + [0], "follow the judge's weights"))
+        // A judge of other widths, its header swapped for this one's: the parameter sizes disagree.
+        var rng = Random(seed: 5)
+        let other = DigitJudge(height: 28, width: 28, levels: 2, widths: (4, 8, 8), using: &rng).encoded()
+        #expect(refused(Array(bytes[0..<72]) + other[72...], "does not have the size"))
+    }
 }

@@ -254,3 +254,80 @@ public struct JudgeScore: Sendable {
         return h.reduce(0.0) { $1 > 0 ? $0 - Double($1) / total * Foundation.log(Double($1) / total) : $0 }
     }
 }
+
+// MARK: - Handing a trained judge to another process
+
+extension DigitJudge {
+    /// "JUDGE001" in ASCII: the first eight bytes of `encoded()`, and its format's version.
+    static let magic: UInt64 = 0x4A55_4447_4530_3031
+
+    /// What `DigitJudge(decoding:)` found wrong with its bytes.
+    public struct DecodingError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The trained judge as bytes, for the chapters of one workbook run to share one judge: the
+    /// magic, the image size, levels, classes and widths, then each parameter's element count and
+    /// Float bit patterns, all little-endian, in `parameters` order. `DigitJudge(decoding:)` gives
+    /// back the same weights, bit for bit.
+    public func encoded() -> [UInt8] {
+        let widths = [conv1.weight.shape[0], conv2.weight.shape[0], featureCount]
+        var words: [UInt64] = [Self.magic] + ([height, width, levels, classes] + widths).map { UInt64($0) }
+        words.append(UInt64(parameters.count))
+        var bytes = words.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }
+        for p in parameters {
+            bytes += withUnsafeBytes(of: UInt64(p.value.count).littleEndian, Array.init)
+            for v in p.value.scalars { bytes += withUnsafeBytes(of: v.bitPattern.littleEndian, Array.init) }
+        }
+        return bytes
+    }
+
+    /// The judge whose `encoded()` bytes these are. Throws `DecodingError` for bytes that are not
+    /// such a judge: another format, a truncated or overlong file, a parameter of another size.
+    public init(decoding bytes: [UInt8]) throws {
+        var offset = 0
+        func word() throws -> UInt64 {
+            guard offset + 8 <= bytes.count else {
+                throw DecodingError(
+                    description: "the judge's bytes end at \(bytes.count), inside its header or weights")
+            }
+            defer { offset += 8 }
+            return bytes[offset..<(offset + 8)].reversed().reduce(0) { $0 << 8 | UInt64($1) }
+        }
+        guard try word() == Self.magic else {
+            throw DecodingError(description: "these bytes are not a digit judge (no JUDGE001 header)")
+        }
+        let sizes = try (0..<7).map { _ in Int(clamping: try word()) }
+        guard sizes[0] >= 4 && sizes[1] >= 4 && (2...256).contains(sizes[2]) && (1...1000).contains(sizes[3]),
+            sizes[4...].allSatisfy({ (1...4096).contains($0) })
+        else { throw DecodingError(description: "the judge's header gives impossible sizes \(sizes)") }
+        var rng = Random(seed: 0)  // (its draws are overwritten below)
+        self.init(
+            height: sizes[0], width: sizes[1], levels: sizes[2], classes: sizes[3],
+            widths: (sizes[4], sizes[5], sizes[6]), using: &rng)
+        guard try word() == UInt64(parameters.count) else {
+            throw DecodingError(
+                description: "the judge's bytes hold another number of parameters than \(parameters.count)")
+        }
+        for p in parameters {
+            guard try word() == UInt64(p.value.count) else {
+                throw DecodingError(
+                    description: "parameter \(p.name) of shape \(p.shape) does not have the size the bytes give")
+            }
+            guard offset + 4 * p.value.count <= bytes.count else {
+                throw DecodingError(description: "the judge's bytes end at \(bytes.count), inside parameter \(p.name)")
+            }
+            let scalars = (0..<p.value.count).map { i in
+                let at = offset + 4 * i
+                return Float(
+                    bitPattern: UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16
+                        | UInt32(bytes[at + 3]) << 24)
+            }
+            offset += 4 * p.value.count
+            p.value = Tensor(shape: p.shape, scalars: scalars)
+        }
+        guard offset == bytes.count else {
+            throw DecodingError(description: "\(bytes.count - offset) bytes follow the judge's weights")
+        }
+    }
+}
