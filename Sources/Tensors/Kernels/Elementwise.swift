@@ -32,17 +32,7 @@ func unaryKernel<S: TensorScalar>(_ op: UnaryKernel<S>, _ x: [S]) -> [S] {
                 case .log1p: for i in 0..<n { y[i] = S.log1p(x[i]) }
                 case .sqrt: for i in 0..<n { y[i] = x[i].squareRoot() }
                 case .tanh: for i in 0..<n { y[i] = S.tanh(x[i]) }
-                case .sigmoid:
-                    // Written so that exp never overflows: for x < 0, e^x / (1 + e^x).
-                    for i in 0..<n {
-                        let v = x[i]
-                        if v >= 0 {
-                            y[i] = 1 / (1 + S.exp(-v))
-                        } else {
-                            let e = S.exp(v)
-                            y[i] = e / (1 + e)
-                        }
-                    }
+                case .sigmoid: for i in 0..<n { y[i] = scalarSigmoid(x[i]) }
                 case .relu: for i in 0..<n { y[i] = x[i] > 0 ? x[i] : 0 }
                 case .abs: for i in 0..<n { y[i] = Swift.abs(x[i]) }
                 case .sign: for i in 0..<n { y[i] = x[i] > 0 ? 1 : (x[i] < 0 ? -1 : 0) }
@@ -65,6 +55,15 @@ func unaryKernel<S: TensorScalar>(_ op: UnaryKernel<S>, _ x: [S]) -> [S] {
         }
         count = n
     }
+}
+
+/// 1 / (1 + e^-v), written so that exp never overflows: for v < 0, e^v / (1 + e^v). The scalar
+/// (Double) sigmoid of unaryKernel and of the fused gate.
+@inline(__always)
+func scalarSigmoid<S: TensorScalar>(_ v: S) -> S {
+    if v >= 0 { return 1 / (1 + S.exp(-v)) }
+    let e = S.exp(v)
+    return e / (1 + e)
 }
 
 // The Float loops of unaryKernel, same results as the scalar ones above (to within the ulps of

@@ -9,15 +9,19 @@
 // for bit. One pass each way, where slices, tanh, sigmoid and the multiply take five forward and
 // six backward, two of them over zero-padded arrays of the input's size.
 
-/// Calls body(block, range) for the parts of each block that flat range r (of blocks * inner) covers.
+/// Calls body(o, h, count) over the blocks * inner elements, split over threads: `count` elements
+/// from offset o of a (blocks, inner) array, whose twins in a (blocks, 2, inner) array start at h
+/// (first half) and h + inner (second half).
 @inline(__always)
-private func forEachRun(_ r: Range<Int>, inner: Int, _ body: (Int, Range<Int>) -> Void) {
-    var i = r.lowerBound
-    while i < r.upperBound {
-        let block = i / inner
-        let end = Swift.min(r.upperBound, (block + 1) * inner)
-        body(block, (i - block * inner)..<(end - block * inner))
-        i = end
+private func parallelHalves(blocks: Int, inner: Int, _ body: (Int, Int, Int) -> Void) {
+    parallelChunks(blocks * inner) { r in
+        var i = r.lowerBound
+        while i < r.upperBound {
+            let block = i / inner
+            let end = Swift.min(r.upperBound, (block + 1) * inner)
+            body(i, i + block * inner, end - i)
+            i = end
+        }
     }
 }
 
@@ -41,25 +45,15 @@ func gateForward<S: TensorScalar>(_ x: [S], blocks: Int, inner: Int) -> (y: [S],
                             for i in 0..<inner {
                                 let o = b * inner + i
                                 t[o] = S.tanh(a[i])
-                                let v = g[i]
-                                if v >= 0 {
-                                    s[o] = 1 / (1 + S.exp(-v))
-                                } else {
-                                    let e = S.exp(v)
-                                    s[o] = e / (1 + e)
-                                }
+                                s[o] = scalarSigmoid(g[i])
                                 y[o] = t[o] * s[o]
                             }
                         }
                         return
                     }
                     let (xf, yf, tf, sf) = (floats(x), floats(y), floats(t), floats(s))
-                    parallelChunks(n) { r in
-                        forEachRun(r, inner: inner) { b, run in
-                            let o = b * inner + run.lowerBound
-                            let a = xf + 2 * b * inner + run.lowerBound
-                            gateForwardFloat(run.count, a, a + inner, yf + o, tf + o, sf + o)
-                        }
+                    parallelHalves(blocks: blocks, inner: inner) { o, h, count in
+                        gateForwardFloat(count, xf + h, xf + h + inner, yf + o, tf + o, sf + o)
                     }
                 }
             }
@@ -91,12 +85,8 @@ func gateBackward<S: TensorScalar>(_ g: [S], t: [S], s: [S], blocks: Int, inner:
                         return
                     }
                     let (gf, tf, sf, df) = (floats(g), floats(t), floats(s), floats(dx))
-                    parallelChunks(n) { r in
-                        forEachRun(r, inner: inner) { b, run in
-                            let o = b * inner + run.lowerBound
-                            let da = df + 2 * b * inner + run.lowerBound
-                            gateBackwardFloat(run.count, gf + o, tf + o, sf + o, da, da + inner)
-                        }
+                    parallelHalves(blocks: blocks, inner: inner) { o, h, count in
+                        gateBackwardFloat(count, gf + o, tf + o, sf + o, df + h, df + h + inner)
                     }
                 }
             }
