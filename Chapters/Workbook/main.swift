@@ -35,13 +35,16 @@ struct WorkbookCommand: ParsableCommand {
             .deletingLastPathComponent()
         let started = Date()
         // The chapters share one sample judge: the first to score samples trains it and saves its
-        // weights in this folder, the others load them (SampleJudge, WORKBOOK_JUDGE_CACHE).
+        // weights in this fresh folder, the others load them (SampleJudge, WORKBOOK_JUDGE_CACHE).
+        // Where no folder can be made, each chapter trains its own, as when started alone.
         let judgeFolder = FileManager.default.temporaryDirectory.appendingPathComponent(
             "generative-workbook-judge-\(ProcessInfo.processInfo.processIdentifier)")
-        try FileManager.default.createDirectory(at: judgeFolder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: judgeFolder) }
+        try? FileManager.default.removeItem(at: judgeFolder)
         var environment = ProcessInfo.processInfo.environment
-        environment[SampleJudge.cacheVariable] = judgeFolder.path
+        if (try? FileManager.default.createDirectory(at: judgeFolder, withIntermediateDirectories: true)) != nil {
+            environment[SampleJudge.cacheVariable] = judgeFolder.path
+        }
+        defer { try? FileManager.default.removeItem(at: judgeFolder) }
         for entry in selected {
             let exe = folder.appendingPathComponent(entry.executable)
             guard FileManager.default.isExecutableFile(atPath: exe.path) else {
