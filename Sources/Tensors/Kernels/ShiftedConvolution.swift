@@ -351,7 +351,7 @@ private func packShiftedRows(
                 (oy, ox) = (oy + 1, 0)
             }
         } else {
-            for p in 0..<kc {
+            for _ in 0..<kc {
                 let at = oy * wp + ox
                 for r in 0..<mr { put(r < rows ? padded[starts[i + r] + at] : 0, &d) }
                 ox += 1
