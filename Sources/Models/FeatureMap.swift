@@ -1,12 +1,18 @@
 import Tensors
 
-/// A feature map [N, C, H, W] filled in position by position: the cache of the fast PixelCNN
-/// samplers. Positions not yet computed hold zeros; a masked convolution never reads them.
+/// A feature map of N images, C channels, H x W positions, filled in position by position: the
+/// cache of the fast PixelCNN samplers. Positions not yet computed hold zeros; a masked
+/// convolution never reads them.
 ///
 /// The samplers compute one position (or one row) of every image of the batch at once. Windows
 /// are handed to the convolution side by side in one image, [1, C, h, N w], window n in columns
 /// n w ..< (n + 1) w: with stride w (one output per window) the whole batch is one matrix product,
 /// and every output element is summed in the same order as in the full pass.
+///
+/// Stored position-major, [H, W, C, N]: what a step reads or writes (a few positions of every
+/// image) is then a few contiguous runs of C N values, not N C scattered ones, one per image map.
+/// The layout moves values only; the windows, and so every number computed from them, are the
+/// same as from an [N, C, H, W] map.
 struct FeatureMap<Scalar: TensorScalar> {
     let count: Int
     let channels: Int
@@ -18,6 +24,10 @@ struct FeatureMap<Scalar: TensorScalar> {
         (self.count, self.channels, self.height, self.width) = (count, channels, height, width)
         values = [Scalar](repeating: 0, count: count * channels * height * width)
     }
+
+    /// Where image m's channel c at (y, x) is stored.
+    @inline(__always)
+    private func offset(_ m: Int, _ c: Int, _ y: Int, _ x: Int) -> Int { ((y * width + x) * channels + c) * count + m }
 
     /// Rows `rows` and columns `columns` of every image's map, side by side: [1, C, rows, N columns],
     /// zero where the window reaches outside the image (the zero padding of the full convolution).
@@ -35,12 +45,16 @@ struct FeatureMap<Scalar: TensorScalar> {
         let x0 = Swift.max(columns.lowerBound, 0)
         let x1 = Swift.min(columns.upperBound, width)
         if y0 < y1 && x0 < x1 {
-            for m in 0..<n {
-                for c in 0..<channels {
+            values.withUnsafeBufferPointer { source in
+                out.withUnsafeMutableBufferPointer { target in
                     for y in y0..<y1 where reading?.contains(y - rows.lowerBound) ?? true {
-                        let from = ((m * channels + c) * height + y) * width
-                        let to = (c * h + y - rows.lowerBound) * n * w + m * w - columns.lowerBound
-                        for x in x0..<x1 { out[to + x] = values[from + x] }
+                        for x in x0..<x1 {
+                            for c in 0..<channels {
+                                let from = offset(0, c, y, x)
+                                let to = (c * h + y - rows.lowerBound) * n * w + x - columns.lowerBound
+                                for m in 0..<n { target[to + m * w] = source[from + m] }
+                            }
+                        }
                     }
                 }
             }
@@ -63,13 +77,20 @@ struct FeatureMap<Scalar: TensorScalar> {
             block.shape[0] == 1 && block.shape[1] == channels, "block \(block.shape) does not fit \(channels) channels")
         precondition(
             (count - 1) * step + w <= total, "block \(block.shape) does not hold \(count) images of width \(w)")
-        let scalars = block.scalars
-        for m in 0..<count {
-            for c in 0..<channels {
+        precondition(
+            row >= 0 && column >= 0 && row + h <= height && column + w <= width,
+            "a block of \(h) x \(w) at (\(row), \(column)) does not fit a \(height) x \(width) map")
+        let n = count
+        block.scalars.withUnsafeBufferPointer { source in
+            values.withUnsafeMutableBufferPointer { target in
                 for y in 0..<h {
-                    let to = ((m * channels + c) * height + row + y) * width + column
-                    let from = (c * h + y) * total + m * step
-                    for x in 0..<w { values[to + x] = scalars[from + x] }
+                    for x in 0..<w {
+                        for c in 0..<channels {
+                            let to = ((row + y) * width + column + x) * channels * n + c * n
+                            let from = (c * h + y) * total + x
+                            for m in 0..<n { target[to + m] = source[from + m * step] }
+                        }
+                    }
                 }
             }
         }
