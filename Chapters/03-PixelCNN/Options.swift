@@ -31,7 +31,7 @@ struct Options: ChapterCommand {
 
     @Flag(
         help:
-            "Also train the gated PixelCNN (dilated, 7 layers) on MNIST-5k: a better likelihood and better samples, about 100 s more."
+            "Also train the gated PixelCNN (dilated, 7 layers) on MNIST-5k: a better likelihood and better samples, about 90 s more."
     )
     var mnistGated = false
 

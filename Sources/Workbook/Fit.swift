@@ -32,16 +32,21 @@ public struct TrainingPlan: Sendable {
     public var learningRate: Float
     public var schedule: LearningRateSchedule
     public var evaluationsPerEpoch: Int
+    /// With a decay: the weights evaluated and kept are an exponential moving average of the
+    /// trained ones over the steps (Polyak averaging, `WeightAverage`), not the trained ones;
+    /// training itself goes on from the trained weights.
+    public var averaging: Float?
 
     public init(
         epochs: Int, batchSize: Int, learningRate: Float, schedule: LearningRateSchedule = .constant,
-        evaluationsPerEpoch: Int = 1
+        evaluationsPerEpoch: Int = 1, averaging: Float? = nil
     ) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.schedule = schedule
         self.evaluationsPerEpoch = evaluationsPerEpoch
+        self.averaging = averaging
     }
 }
 
@@ -80,7 +85,8 @@ extension Chapter {
     /// The one training loop of the workbook: minimise `loss` with Adam over `plan.epochs` epochs
     /// of minibatches from `batches`, with the learning-rate schedule of the plan; measure
     /// `validate` (lower is better) `plan.evaluationsPerEpoch` times an epoch; keep the weights
-    /// with the lowest validation loss, and put them back in `parameters` at the end. A progress
+    /// with the lowest validation loss, and put them back in `parameters` at the end. With
+    /// `plan.averaging`, `validate` sees (and the run keeps) the average of the weights so far. A progress
     /// line with the time left is printed as it goes; a non-finite loss stops the run with a
     /// message that says how to find its cause.
     ///
@@ -100,6 +106,7 @@ extension Chapter {
         let batchesPerEpoch = (examples + plan.batchSize - 1) / plan.batchSize
         let progress = Progress(name, total: plan.epochs * batchesPerEpoch)
         var (step, trainingSeconds) = (0, 0.0)
+        let average = plan.averaging.map { WeightAverage(parameters, decay: $0) }
         for epoch in 1...plan.epochs {
             if case .cosine = plan.schedule {
                 adam.learningRate = plan.learningRate * Float(plan.schedule.factor(epoch: epoch, of: plan.epochs))
@@ -117,6 +124,7 @@ extension Chapter {
                     if let stepError { throw stepError }
                     try checkFinite(value.item, step: step, model: name)
                     adam.update(parameters, with: gradients)
+                    average?.update(parameters)
                     return value.item
                 }
                 trainingSeconds += seconds
@@ -133,12 +141,14 @@ extension Chapter {
                 (sum, seen) = (0, 0)
                 log.seconds.append(trainingSeconds)
                 log.steps.append(step)
+                let trained = average.map { $0.swapIn(parameters) }
                 let validation = try validate()
                 log.validationLoss.append(validation)
                 if validation < kept.loss {
                     kept = (validation, parameters.map(\.value))
                     log.best = log.at.count - 1
                 }
+                if let trained { for (p, w) in zip(parameters, trained) { p.value = w } }
             }
         }
         for (p, w) in zip(parameters, kept.weights) { p.value = w }

@@ -83,6 +83,52 @@ struct FitAndReportTests {
         #expect(log.examplesSeen == 24 && log.steps == [1, 2, 3, 4, 5, 6])
     }
 
+    /// With averaging, `validate` sees the Polyak average of the weights after each step so far
+    /// (recomputed here in Double from the weights each training step started from), training
+    /// goes on from the trained weights, not the average, and the run keeps the best average.
+    @Test func fitWithAveragingEvaluatesAndKeepsTheAverage() throws {
+        let (chapter, folder) = try scratchChapter()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let w = Parameter(Tensor<Float>(shape: [1], scalars: [0]))
+        let x = Tensor<Float>(shape: [8], scalars: (0..<8).map { Float($0) / 8 })
+        let y = x * 2
+        var trajectory: [Double] = []  // the weight each step starts from: w_0, w_1, ...
+        var seen: [(afterStep: Int, value: Float)] = []
+        var rng = Random(seed: 1)
+        let log = try chapter.fit(
+            "toy", parameters: [w],
+            plan: TrainingPlan(epochs: 4, batchSize: 2, learningRate: 0.05, evaluationsPerEpoch: 2, averaging: 0.5),
+            examples: 8, using: &rng, batches: { indexBatches(count: 8, size: 2, rng: &$0) },
+            size: \.count,
+            loss: { rows, _ in
+                trajectory.append(Double(w.value.scalars[0]))
+                let xb = Tensor<Float>(shape: [rows.count], scalars: rows.map { x.scalars[$0] })
+                let yb = Tensor<Float>(shape: [rows.count], scalars: rows.map { y.scalars[$0] })
+                return (xb * w.value - yb).squared().mean()
+            },
+            validate: {
+                seen.append((trajectory.count, w.value.scalars[0]))
+                return [7, 3, 5, 6, 4, 8, 9, 9][seen.count - 1]
+            })
+        let after = trajectory  // after[t] = w_t, the weight after step t
+        func average(upTo steps: Int) -> Double {
+            (1...steps).reduce(after[0]) { a, t in
+                let d = min(0.5, Double(1 + t) / Double(10 + t))
+                return d * a + (1 - d) * after[t]
+            }
+        }
+        #expect(log.steps == [2, 4, 6, 8, 10, 12, 14, 16] && seen.count == 8)
+        // Every evaluation but the last (whose step has no successor to record w after it).
+        for (k, s) in seen.dropLast().enumerated() {
+            #expect(s.afterStep == log.steps[k])
+            let expected = average(upTo: s.afterStep)
+            #expect(abs(Double(s.value) - expected) < 1e-6, "evaluation \(k): \(s.value) against \(expected)")
+            // Training went on from w_t, not from the average just evaluated.
+            #expect(abs(after[s.afterStep] - Double(s.value)) > 1e-3)
+        }
+        #expect(log.best == 1 && w.value.scalars[0] == seen[1].value)
+    }
+
     @Test func aNonFiniteLossStopsTrainingWithAMessage() throws {
         let (chapter, folder) = try scratchChapter()
         defer { try? FileManager.default.removeItem(at: folder) }

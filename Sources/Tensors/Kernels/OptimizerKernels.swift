@@ -63,6 +63,14 @@ func sgdKernel<S: TensorScalar>(
     }
 }
 
+// Polyak averaging (`WeightAverage`):  a = d a + (1 - d) w.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func averageKernel<S: TensorScalar>(_ a: UnsafeMutablePointer<S>, _ w: UnsafePointer<S>, n: Int, decay d: S) {
+    let rest = 1 - d
+    for i in 0..<n { a[i] = d * a[i] + rest * w[i] }
+}
+
 @inline(__always) func floats<S>(_ p: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> {
     UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
 }
