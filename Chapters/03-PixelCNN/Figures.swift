@@ -171,7 +171,11 @@ enum Figures {
     static func speed(_ speeds: [String: ModelSpeed], wideName: String) -> Canvas {
         let groups: [(data: String, title: String, models: [String])] = [
             ("digits", "digits 8x8", ["raster LSTM", "Row LSTM", "PixelCNN", "gated PixelCNN"]),
-            ("mnist", "MNIST 28x28", ["raster LSTM", "Row LSTM", wideName, "PixelCNN"]),
+            (
+                "mnist", "MNIST 28x28",
+                ["raster LSTM", "Row LSTM", wideName, "PixelCNN"]
+                    + (speeds["mnist/gated PixelCNN"] == nil ? [] : ["gated PixelCNN"])
+            ),
         ]
         func charts(_ data: String, models: [String], title: String) -> [Canvas] {
             let s = models.map { speeds["\(data)/\($0)"]! }

@@ -71,9 +71,12 @@ struct WorkbookCommand: ParsableCommand {
         print()
         print(summary.rendered())
         // The trilemma in one picture: likelihood against sample quality, one point per model,
-        // its sampling time in the legend.
+        // its sampling time in the legend. The fraction recognised runs from 0 to 1 (the real
+        // images reach about 0.9), and the NLL axis leaves a margin so no point sits on a frame.
         let points = summary.trilemmaPoints()
         if points.count >= 2 {
+            let (low, high) = (points.map(\.nll).min()!, points.map(\.nll).max()!)
+            let margin = Swift.max((high - low) * 0.05, 1)
             let path = URL(fileURLWithPath: options.figuresDirectory).appendingPathComponent("trilemma.png").path
             try scatterPlot(
                 x: points.map(\.nll), y: points.map(\.recognised), classes: Array(points.indices),
@@ -82,7 +85,7 @@ struct WorkbookCommand: ParsableCommand {
                 },
                 title: "MNIST-5k: likelihood against samples the judge recognises",
                 xLabel: "test NLL or tightest bound (nats per image)", yLabel: "samples recognised (fraction)",
-                markerRadius: 7, width: 1200, height: 700
+                markerRadius: 7, width: 1200, height: 700, xRange: (low - margin)...(high + margin), yRange: 0...1
             ).writePNG(to: path)
             print()
             print("wrote \(path): the trilemma, one point per model")

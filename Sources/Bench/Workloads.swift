@@ -125,7 +125,7 @@ func benchPixelCNN(_ options: TimingOptions) -> [Measurement] {
 
 // MARK: - Gated PixelCNN
 
-/// Chapter 3's gated PixelCNN on MNIST (`ch3-pixelcnn --mnist-gated`): 16 channels per stack, a
+/// Chapter 3's gated PixelCNN on MNIST (trained by `ch3-pixelcnn`): 16 channels per stack, a
 /// 7x7 first layer, six 3x3 layers dilated 1, 2, 4, 8, 8, 1, a 1x1 ReLU layer of 32, one logit per
 /// pixel; a training step on a minibatch of 16 binarised 28 x 28 images, as the chapter trains it.
 func benchGatedPixelCNN(_ options: TimingOptions) -> [Measurement] {

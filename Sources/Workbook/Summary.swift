@@ -153,10 +153,25 @@ public struct WorkbookSummary {
     /// One point per model of `samplesTable` that has both a likelihood and a recognised fraction:
     /// its NLL (or tightest bound), the fraction of its samples recognised, and its sampling time.
     public func trilemmaPoints() -> [(model: String, nll: Double, recognised: Double, samplingMs: Double?)] {
-        var points: [(model: String, nll: Double, recognised: Double, samplingMs: Double?)] = []
+        scoredModels().compactMap { m in m.nll.map { (m.model, $0, m.recognised, m.samplingMs) } }
+    }
+
+    /// A model whose samples the judge scored (the real images' reference rows left out).
+    struct ScoredModel {
+        let chapter: Int, model: String
+        /// The test NLL, or for a latent-variable model its tightest bound (`isBound`).
+        let nll: Double?, isBound: Bool
+        let recognised: Double, recognisedSE: Double?
+        let samplingMs: Double?
+        var label: String { "ch\(chapter) \(model)" }
+    }
+
+    func scoredModels() -> [ScoredModel] {
+        var models: [ScoredModel] = []
         for chapter in chapters {
             for name in chapter.metrics.keys.sorted() {
-                guard let p = MetricName(name), p.measure == "samples recognised" else { continue }
+                guard let p = MetricName(name), p.measure == "samples recognised", !p.model.hasSuffix(" images")
+                else { continue }
                 func value(_ measure: String) -> Double? { chapter.metrics["\(p.data)/\(measure)/\(p.model)"] }
                 let bound = chapter.metrics.keys.compactMap { key -> (Int, Double)? in
                     guard let q = MetricName(key), q.data == p.data, q.model == p.model,
@@ -165,15 +180,66 @@ public struct WorkbookSummary {
                     else { return nil }
                     return (k, chapter.metrics[key]!)
                 }.max { $0.0 < $1.0 }?.1
-                guard let nll = value("test NLL") ?? bound ?? value("test -ELBO") else { continue }
-                points.append(
-                    (
-                        p.model, nll, chapter.metrics[name]!,
-                        value("sampling ms per image") ?? value("sampling ms for one image")
-                    ))
+                let exact = value("test NLL")
+                models.append(
+                    ScoredModel(
+                        chapter: chapter.number, model: p.model, nll: exact ?? bound ?? value("test -ELBO"),
+                        isBound: exact == nil, recognised: chapter.metrics[name]!,
+                        recognisedSE: value("samples recognised SE"),
+                        samplingMs: value("sampling ms per image") ?? value("sampling ms for one image")))
             }
         }
-        return points
+        return models
+    }
+
+    /// The trilemma table in plain words, read off its numbers: which model has the best
+    /// likelihood, which has the most samples recognised (and whether the runner-up is within two
+    /// standard errors of the difference, too close to call), which samples fastest, and why these
+    /// need not be one model. Empty when fewer than two models had their samples scored.
+    public func trilemmaVerdict() -> [String] {
+        let models = scoredModels()
+        guard models.count >= 2 else { return [] }
+        var lines: [String] = []
+        let likely = models.filter { $0.nll != nil }.sorted { $0.nll! < $1.nll! }
+        if let best = likely.first {
+            var line = "Likelihood: \(best.label) is best, \(fmt(best.nll!)) nats\(best.isBound ? " (a bound)" : "")"
+            if likely.count > 1 { line += ", then \(likely[1].label) at \(fmt(likely[1].nll!))" }
+            lines.append(line + ".")
+        }
+        let judged = models.sorted { $0.recognised > $1.recognised }
+        let (top, next) = (judged[0], judged[1])
+        func withSE(_ m: ScoredModel) -> String { fmt(m.recognised) + (m.recognisedSE.map { " +- \(fmt($0))" } ?? "") }
+        var samples =
+            "Samples: \(top.label) has the most recognised, \(withSE(top)), then \(next.label), \(withSE(next))"
+        if let a = top.recognisedSE, let b = next.recognisedSE,
+            top.recognised - next.recognised < 2 * (a * a + b * b).squareRoot()
+        {
+            samples += ": within two standard errors of their difference, too close to call"
+        }
+        lines.append(samples + ".")
+        let timed = models.filter { $0.samplingMs != nil }.sorted { $0.samplingMs! < $1.samplingMs! }
+        if let fast = timed.first, let slow = timed.last, fast.label != slow.label {
+            lines.append(
+                "Speed: \(fast.label) samples fastest, \(fmt(fast.samplingMs!)) ms per image; the slowest, \(slow.label), "
+                    + "takes \(fmt(slow.samplingMs!)) ms.")
+        }
+        // The pair that parts ways most clearly: a better likelihood and fewer samples recognised,
+        // by more than two standard errors of the difference.
+        let crossed = likely.flatMap { a in likely.map { b in (a, b) } }.filter { a, b in
+            guard a.nll! < b.nll!, let sa = a.recognisedSE, let sb = b.recognisedSE else { return false }
+            return b.recognised - a.recognised > 2 * (sa * sa + sb * sb).squareRoot()
+        }.max { $0.1.recognised - $0.0.recognised < $1.1.recognised - $1.0.recognised }
+        if let (a, b) = crossed {
+            lines.append(
+                "Likelihood and samples part ways: \(a.label) has the better likelihood (\(fmt(a.nll!)) against "
+                    + "\(fmt(b.nll!)) nats) and fewer samples recognised than \(b.label) (\(fmt(a.recognised)) against "
+                    + "\(fmt(b.recognised))). A likelihood scores each pixel given the true pixels before it; a sample is "
+                    + "built from the model's own and judged as a whole digit.")
+        }
+        lines.append(
+            "Sampling speed is set by structure, not quality: D dependent steps for an autoregressive model, one pass for "
+                + "a VAE or a GAN.")
+        return lines
     }
 
     /// The identities the chapters checked numerically (errors should be near zero).
@@ -202,8 +268,9 @@ public struct WorkbookSummary {
 
     /// The tables as text, skipping empty ones.
     public func rendered() -> String {
-        [modelsTable(), samplesTable(), identitiesTable(), timesTable()].filter { !$0.rows.isEmpty }.map {
-            $0.rendered()
+        let verdict = trilemmaVerdict().map { "- " + $0 }.joined(separator: "\n")
+        return [modelsTable(), samplesTable(), identitiesTable(), timesTable()].filter { !$0.rows.isEmpty }.map {
+            $0.rendered() + ($0.title == samplesTable().title && !verdict.isEmpty ? "\n\n" + verdict : "")
         }
         .joined(separator: "\n\n")
     }

@@ -90,4 +90,57 @@ struct SummaryTests {
         #expect(table.rows[2].values["NLL (nats)"] == "<= 92.00")
         #expect(table.rows[1].values["NLL (nats)"] == "-")
     }
+    /// The verdict is read off the numbers: change which model leads and the sentence changes
+    /// with it, and a lead inside two standard errors is called too close.
+    @Test func theVerdictNamesTheWinnersFromTheNumbers() throws {
+        func summary(gatedRecognised: Double) -> WorkbookSummary {
+            let ch1: [String: Double] = [
+                "mnist/test NLL/MADE": 85.6, "mnist/samples recognised/MADE": 0.44,
+                "mnist/samples recognised SE/MADE": 0.02, "mnist/sampling ms per image/MADE": 1.1,
+                "mnist/samples recognised/test images": 0.88,
+            ]
+            let ch3: [String: Double] = [
+                "mnist/test NLL/PixelCNN": 73.5, "mnist/samples recognised/PixelCNN": 0.05,
+                "mnist/samples recognised SE/PixelCNN": 0.01, "mnist/sampling ms per image/PixelCNN": 8.1,
+                "mnist/test NLL/gated PixelCNN": 61.9, "mnist/samples recognised/gated PixelCNN": gatedRecognised,
+                "mnist/samples recognised SE/gated PixelCNN": 0.02, "mnist/sampling ms per image/gated PixelCNN": 23,
+            ]
+            let ch4: [String: Double] = [
+                "mnist/test -ELBO/VAE": 103, "mnist/test IWAE-1000/VAE": 91.9, "mnist/samples recognised/VAE": 0.21,
+                "mnist/samples recognised SE/VAE": 0.02, "mnist/sampling ms per image/VAE": 0.01,
+            ]
+            return WorkbookSummary(chapters: [
+                .init(number: 1, title: "", quick: false, seconds: nil, metrics: ch1),
+                .init(number: 3, title: "", quick: false, seconds: nil, metrics: ch3),
+                .init(number: 4, title: "", quick: false, seconds: nil, metrics: ch4),
+            ])
+        }
+        let clear = summary(gatedRecognised: 0.60).trilemmaVerdict()
+        #expect(clear[0] == "Likelihood: ch3 gated PixelCNN is best, 61.90 nats, then ch3 PixelCNN at 73.50.")
+        #expect(clear[1].hasPrefix("Samples: ch3 gated PixelCNN has the most recognised, 0.60 +- 0.02, then ch1 MADE"))
+        #expect(!clear[1].contains("too close"))
+        #expect(
+            clear[2].hasPrefix("Speed: ch4 VAE samples fastest, 0.01 ms per image; the slowest, ch3 gated PixelCNN"))
+        // The clearest crossing: the plain PixelCNN beats MADE on likelihood, MADE it on samples.
+        #expect(clear[3].hasPrefix("Likelihood and samples part ways: ch3 PixelCNN has the better likelihood (73.50"))
+        #expect(clear[3].contains("than ch1 MADE (0.05 against 0.44)"))
+        // The real images are a reference, never a winner.
+        #expect(!clear.joined().contains("test images"))
+
+        // Within two standard errors (0.46 against 0.44, SE 0.02 each): too close to call.
+        let close = summary(gatedRecognised: 0.46).trilemmaVerdict()
+        #expect(close[1].contains("too close to call"))
+        // Below MADE: the sentence names MADE first.
+        let behind = summary(gatedRecognised: 0.30).trilemmaVerdict()
+        #expect(behind[1].hasPrefix("Samples: ch1 MADE has the most recognised, 0.44 +- 0.02"))
+        // One scored model is no contest.
+        #expect(
+            WorkbookSummary(chapters: [
+                .init(
+                    number: 1, title: "", quick: false, seconds: nil,
+                    metrics: [
+                        "mnist/test NLL/MADE": 85.6, "mnist/samples recognised/MADE": 0.44,
+                    ])
+            ]).trilemmaVerdict().isEmpty)
+    }
 }
