@@ -268,9 +268,12 @@ public struct WorkbookSummary {
 
     /// The tables as text, skipping empty ones.
     public func rendered() -> String {
+        // The trilemma table is followed by what it shows, in plain words.
         let verdict = trilemmaVerdict().map { "- " + $0 }.joined(separator: "\n")
-        return [modelsTable(), samplesTable(), identitiesTable(), timesTable()].filter { !$0.rows.isEmpty }.map {
-            $0.rendered() + ($0.title == samplesTable().title && !verdict.isEmpty ? "\n\n" + verdict : "")
+        let samples = samplesTable()
+        let tables: [ResultsTable] = [modelsTable(), samples, identitiesTable(), timesTable()]
+        return tables.filter { !$0.rows.isEmpty }.map {
+            $0.rendered() + ($0 === samples && !verdict.isEmpty ? "\n\n" + verdict : "")
         }
         .joined(separator: "\n\n")
     }

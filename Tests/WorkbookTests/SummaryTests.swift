@@ -126,6 +126,11 @@ struct SummaryTests {
         #expect(clear[3].contains("than ch1 MADE (0.05 against 0.44)"))
         // The real images are a reference, never a winner.
         #expect(!clear.joined().contains("test images"))
+        // The printed summary puts the verdict under the trilemma table.
+        let text = summary(gatedRecognised: 0.60).rendered()
+        let table = try #require(text.range(of: "Likelihood, samples and speed"))
+        let verdict = try #require(text.range(of: "\n- Likelihood: ch3 gated PixelCNN is best"))
+        #expect(table.upperBound < verdict.lowerBound)
 
         // Within two standard errors (0.46 against 0.44, SE 0.02 each): too close to call.
         let close = summary(gatedRecognised: 0.46).trilemmaVerdict()
