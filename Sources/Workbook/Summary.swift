@@ -17,6 +17,17 @@ public struct WorkbookSummary {
         public let quick: Bool
         public let seconds: Double?
         public let metrics: [String: Double]
+
+        /// The tightest importance-weighted bound on the NLL of `model` on `data`: the recorded
+        /// `<data>/test IWAE-k/<model>` with the largest k, if there is one.
+        func tightestIWAE(data: String, model: String) -> Double? {
+            metrics.keys.compactMap { name -> (k: Int, value: Double)? in
+                guard let p = MetricName(name), p.data == data, p.model == model, p.measure.hasPrefix("test IWAE-"),
+                    let k = Int(p.measure.dropFirst("test IWAE-".count))
+                else { return nil }
+                return (k, metrics[name]!)
+            }.max { $0.k < $1.k }?.value
+        }
     }
 
     public let chapters: [ChapterMetrics]
@@ -123,14 +134,7 @@ public struct WorkbookSummary {
                 func value(_ measure: String) -> Double? { chapter.metrics["\(data)/\(measure)/\(model)"] }
                 var likelihood = value("test NLL").map { fmt($0) } ?? "-"
                 if let elbo = value("test -ELBO") {
-                    let iwae = chapter.metrics.keys.compactMap { name -> (Int, Double)? in
-                        guard let p = MetricName(name), p.data == data, p.model == model,
-                            p.measure.hasPrefix("test IWAE-"),
-                            let k = Int(p.measure.dropFirst("test IWAE-".count))
-                        else { return nil }
-                        return (k, chapter.metrics[name]!)
-                    }.max { $0.0 < $1.0 }
-                    likelihood = "<= \(fmt(iwae?.1 ?? elbo))"
+                    likelihood = "<= \(fmt(chapter.tightestIWAE(data: data, model: model) ?? elbo))"
                 }
                 let recognised = value("samples recognised").map { r in
                     value("samples recognised SE").map { "\(fmt(r)) +- \(fmt($0))" } ?? fmt(r)
@@ -173,13 +177,7 @@ public struct WorkbookSummary {
                 guard let p = MetricName(name), p.measure == "samples recognised", !p.model.hasSuffix(" images")
                 else { continue }
                 func value(_ measure: String) -> Double? { chapter.metrics["\(p.data)/\(measure)/\(p.model)"] }
-                let bound = chapter.metrics.keys.compactMap { key -> (Int, Double)? in
-                    guard let q = MetricName(key), q.data == p.data, q.model == p.model,
-                        q.measure.hasPrefix("test IWAE-"),
-                        let k = Int(q.measure.dropFirst("test IWAE-".count))
-                    else { return nil }
-                    return (k, chapter.metrics[key]!)
-                }.max { $0.0 < $1.0 }?.1
+                let bound = chapter.tightestIWAE(data: p.data, model: p.model)
                 let exact = value("test NLL")
                 models.append(
                     ScoredModel(
@@ -206,14 +204,17 @@ public struct WorkbookSummary {
             if likely.count > 1 { line += ", then \(likely[1].label) at \(fmt(likely[1].nll!))" }
             lines.append(line + ".")
         }
+        // Two standard errors of the difference of two recognised fractions (nil without both).
+        func twoSE(_ x: ScoredModel, _ y: ScoredModel) -> Double? {
+            guard let a = x.recognisedSE, let b = y.recognisedSE else { return nil }
+            return 2 * (a * a + b * b).squareRoot()
+        }
         let judged = models.sorted { $0.recognised > $1.recognised }
         let (top, next) = (judged[0], judged[1])
         func withSE(_ m: ScoredModel) -> String { fmt(m.recognised) + (m.recognisedSE.map { " +- \(fmt($0))" } ?? "") }
         var samples =
             "Samples: \(top.label) has the most recognised, \(withSE(top)), then \(next.label), \(withSE(next))"
-        if let a = top.recognisedSE, let b = next.recognisedSE,
-            top.recognised - next.recognised < 2 * (a * a + b * b).squareRoot()
-        {
+        if let limit = twoSE(top, next), top.recognised - next.recognised < limit {
             samples += ": within two standard errors of their difference, too close to call"
         }
         lines.append(samples + ".")
@@ -226,8 +227,8 @@ public struct WorkbookSummary {
         // The pair that parts ways most clearly: a better likelihood and fewer samples recognised,
         // by more than two standard errors of the difference.
         let crossed = likely.flatMap { a in likely.map { b in (a, b) } }.filter { a, b in
-            guard a.nll! < b.nll!, let sa = a.recognisedSE, let sb = b.recognisedSE else { return false }
-            return b.recognised - a.recognised > 2 * (sa * sa + sb * sb).squareRoot()
+            guard a.nll! < b.nll!, let limit = twoSE(a, b) else { return false }
+            return b.recognised - a.recognised > limit
         }.max { $0.1.recognised - $0.0.recognised < $1.1.recognised - $1.0.recognised }
         if let (a, b) = crossed {
             lines.append(

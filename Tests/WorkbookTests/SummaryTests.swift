@@ -90,6 +90,7 @@ struct SummaryTests {
         #expect(table.rows[2].values["NLL (nats)"] == "<= 92.00")
         #expect(table.rows[1].values["NLL (nats)"] == "-")
     }
+
     /// The verdict is read off the numbers: change which model leads and the sentence changes
     /// with it, and a lead inside two standard errors is called too close.
     @Test func theVerdictNamesTheWinnersFromTheNumbers() throws {
